@@ -1,0 +1,81 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/franca-gw/franca/config"
+)
+
+// loaded holds the summary of every provisioned handler's configuration, for the admin
+// route. Caddy's admin modules are separate instances from the handlers they report on;
+// a UsagePool is how Caddy's own modules share state across them and across reloads.
+var loaded = caddy.NewUsagePool()
+
+// loadedEntry is one configuration in use.
+type loadedEntry struct {
+	mu      sync.Mutex
+	summary config.Summary
+}
+
+// Destruct satisfies caddy.Destructor.
+func (*loadedEntry) Destruct() error { return nil }
+
+func register(key string, s config.Summary) {
+	v, _ := loaded.LoadOrStore(key, &loadedEntry{})
+	e := v.(*loadedEntry)
+	e.mu.Lock()
+	e.summary = s
+	e.mu.Unlock()
+}
+
+func unregister(key string) { loaded.Delete(key) }
+
+// AdminRoutes serves GET /franca/config on Caddy's admin API: a summary of each loaded
+// Franca configuration — providers, key ids, models, virtual key names — and never a
+// secret or a key hash.
+type AdminRoutes struct{}
+
+// CaddyModule returns the Caddy module information.
+func (AdminRoutes) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "admin.api.franca",
+		New: func() caddy.Module { return new(AdminRoutes) },
+	}
+}
+
+// Routes returns the admin routes.
+func (AdminRoutes) Routes() []caddy.AdminRoute {
+	return []caddy.AdminRoute{{Pattern: "/franca/config", Handler: caddy.AdminHandlerFunc(serveConfig)}}
+}
+
+// adminConfig is one entry of GET /franca/config.
+type adminConfig struct {
+	// Source is the configuration file (or "inline config") and a short digest of it.
+	Source string         `json:"source"`
+	Config config.Summary `json:"config"`
+}
+
+func serveConfig(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Message: "GET only"}
+	}
+	out := []adminConfig{}
+	loaded.Range(func(k, v any) bool {
+		e := v.(*loadedEntry)
+		e.mu.Lock()
+		out = append(out, adminConfig{Source: k.(string), Config: e.summary})
+		e.mu.Unlock()
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(out)
+}
+
+// Interface guard.
+var _ caddy.AdminRouter = AdminRoutes{}

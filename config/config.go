@@ -1,0 +1,140 @@
+// Package config is Franca's one configuration schema. The Caddy module reads it from a
+// file, the Envoy filter receives it as its plugin configuration, and the control plane
+// pushes it to both. YAML or JSON comes in; a validated Config comes out.
+//
+// Field names below are the YAML/JSON keys (snake_case). Every string may contain
+// ${ENV_NAME} references; Load expands them with the lookup function the adapter passes
+// (os.LookupEnv), fills in defaults and validates. docs/config.md is the reference.
+package config
+
+import "time"
+
+// Config is the whole configuration.
+type Config struct {
+	// Providers are the upstream LLM services Franca can send requests to.
+	Providers []Provider `json:"providers"`
+	// Models are the public model names clients ask for, each mapped to ordered targets.
+	Models []Model `json:"models"`
+	// VirtualKeys are the keys clients authenticate with. Only their hashes are stored.
+	VirtualKeys []VirtualKey `json:"virtual_keys"`
+	// Limits bound what a request may ask of Franca.
+	Limits Limits `json:"limits,omitempty"`
+	// Passthrough routes OpenAI endpoints that name no model (files, assistants, threads,
+	// batches …) to a provider.
+	Passthrough Passthrough `json:"passthrough,omitempty"`
+}
+
+// Provider types.
+const (
+	TypeOpenAI           = "openai"
+	TypeAzure            = "azure"
+	TypeAnthropic        = "anthropic"
+	TypeGemini           = "gemini"
+	TypeOpenAICompatible = "openai-compatible"
+	TypeMock             = "mock"
+)
+
+// Provider is one upstream service and its pool of credentials.
+type Provider struct {
+	// Name identifies the provider in targets, logs and metrics, e.g. "openai-eu".
+	Name string `json:"name"`
+	// Type is the wire format family: "openai", "azure", "anthropic", "gemini",
+	// "openai-compatible" or "mock" (answers locally, needs no key or network).
+	Type string `json:"type"`
+	// Preset, for type "openai-compatible", names a known provider whose base URL, auth
+	// header and parameter quirks Franca applies: deepseek, qwen, zhipu, moonshot,
+	// qianfan, mistral, groq, xai, openrouter, ollama, vllm.
+	Preset string `json:"preset,omitempty"`
+	// BaseURL is the API root, e.g. "https://api.openai.com/v1". Defaults by type and
+	// preset; required for azure ("https://RESOURCE.openai.azure.com") and for
+	// openai-compatible without a preset.
+	BaseURL string `json:"base_url,omitempty"`
+	// APIVersion is Azure's api-version query parameter (default "2024-10-21") or
+	// Anthropic's anthropic-version header (default "2023-06-01").
+	APIVersion string `json:"api_version,omitempty"`
+	// Headers are added to every request sent to this provider.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Keys is the pool of upstream credentials. A key whose secret expands to the empty
+	// string (an unset environment variable) is left out; a provider left with no key is
+	// unavailable and requests routed only to it get a 503 that says so. Presets that need
+	// no credential (ollama, vllm) and the mock type may have no keys.
+	Keys []Key `json:"keys,omitempty"`
+	// Timeout bounds a whole upstream call, e.g. "120s". Default 10m.
+	Timeout Duration `json:"timeout,omitempty"`
+
+	// dropped says why each key Load left out was left out; see DroppedKeyReasons.
+	dropped []string
+}
+
+// Key is one upstream credential of a provider.
+type Key struct {
+	// ID names the key in logs and status output; the secret never appears there.
+	// Defaults to "<provider>#<index>".
+	ID string `json:"id,omitempty"`
+	// Secret is the credential, usually written as ${ENV_NAME}.
+	Secret string `json:"secret"`
+	// Weight is the key's share of traffic relative to the provider's other keys. Default
+	// (and value of 0) 1; negative is invalid.
+	Weight int `json:"weight,omitempty"`
+	// Models, when set, limits the key to these upstream model names.
+	Models []string `json:"models,omitempty"`
+}
+
+// Model maps a public model name to the providers and upstream models that serve it.
+type Model struct {
+	// Name is the public model name clients put in "model", e.g. "claude-sonnet".
+	Name string `json:"name"`
+	// Targets are tried in order: the first is used, the next ones when it fails before
+	// the client has received anything.
+	Targets []Target `json:"targets"`
+}
+
+// Target is one provider and upstream model that can serve a public model.
+type Target struct {
+	// Provider is the name of a provider in providers.
+	Provider string `json:"provider"`
+	// Model is the provider's own model name (for azure, the deployment name). Load sets
+	// "mock" when it is empty and the provider has type mock.
+	Model string `json:"model"`
+	// Params override request parameters for this target, e.g. {"max_tokens": 1024}:
+	// each key replaces the client's value of the same top-level body field. "model",
+	// "messages" and "stream" cannot be overridden. Values are what encoding/json decodes
+	// into any, except that integers are int64: string, bool, int64, float64, nil,
+	// []any and map[string]any.
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// VirtualKey is a key Franca hands to an application.
+type VirtualKey struct {
+	// Name identifies the key in logs and usage records.
+	Name string `json:"name"`
+	// Hash is "sha256:" followed by the hex SHA-256 of the key. `franca keys new` prints it.
+	Hash string `json:"hash"`
+	// Models lists the public model names the key may use; "*" or empty allows all.
+	Models []string `json:"models,omitempty"`
+	// Disabled refuses the key without removing it.
+	Disabled bool `json:"disabled,omitempty"`
+	// ExpiresAt, when set, refuses the key from that moment on (RFC 3339).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Limits bound requests.
+type Limits struct {
+	// MaxRequestBytes is the largest request body accepted; larger gets 413.
+	// Default 10 MiB (DefaultMaxRequestBytes), which Load fills in.
+	MaxRequestBytes int64 `json:"max_request_bytes,omitempty"`
+}
+
+// Passthrough says where OpenAI endpoints without a model go.
+type Passthrough struct {
+	// Provider names an "openai" or "azure" provider for endpoints whose requests name no
+	// model (files, assistants, threads, batches, vector stores, uploads). When empty,
+	// those endpoints answer 404.
+	Provider string `json:"provider,omitempty"`
+}
+
+// DefaultMaxRequestBytes is Limits.MaxRequestBytes when unset.
+const DefaultMaxRequestBytes = 10 << 20
+
+// Duration is a time.Duration written as a Go duration string, e.g. "90s" or "2m".
+type Duration time.Duration

@@ -1,0 +1,279 @@
+package config
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Validate checks the configuration and returns every problem found, as Errors, or nil.
+// Load calls it after filling in defaults; call it yourself on a Config built in code.
+// A provider without a usable key is not a problem here: see Provider.Unavailable.
+func (c *Config) Validate() error {
+	var v validator
+	v.validate(c)
+	return v.errs.err()
+}
+
+// validator collects the problems of one Config.
+type validator struct {
+	errs Errors
+	// raw, when set, returns a field's text as written, before ${ENV} expansion, so
+	// that messages can name the variable (Load sets it).
+	raw func(path string) (string, bool)
+}
+
+// reservedParams are the body fields a target's params may not override.
+var reservedParams = [...]string{"model", "messages", "stream"}
+
+func (v *validator) validate(c *Config) {
+	providers := v.providers(c.Providers)
+	models := v.models(c.Models, providers, c.Providers)
+	v.virtualKeys(c.VirtualKeys, models)
+	if c.Limits.MaxRequestBytes < 0 {
+		v.errs.add("limits.max_request_bytes", "must be positive")
+	}
+	if name := c.Passthrough.Provider; name != "" {
+		const path = "passthrough.provider"
+		if i, ok := providers[name]; !ok {
+			v.errs.add(path, "no provider named "+quote(name)+didYouMean(name, keysOf(providers)))
+		} else if t := c.Providers[i].Type; t != TypeOpenAI && t != TypeAzure {
+			v.errs.add(path, "provider "+quote(name)+" has type "+t+"; passthrough needs an openai or azure provider")
+		}
+	}
+}
+
+// providers checks the providers and returns the index of each by name.
+func (v *validator) providers(ps []Provider) map[string]int {
+	byName := make(map[string]int, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		path := joinIndex("providers", i)
+		switch {
+		case p.Name == "":
+			v.errs.add(path+".name", "required")
+		case !validName(p.Name):
+			v.errs.add(path+".name", quote(p.Name)+" may only contain letters, digits, '.', '_' and '-'")
+		default:
+			if first, dup := byName[p.Name]; dup {
+				v.errs.add(path+".name", quote(p.Name)+" is already the name of providers["+strconv.Itoa(first)+"]")
+			} else {
+				byName[p.Name] = i
+			}
+		}
+		v.provider(p, path)
+	}
+	return byName
+}
+
+func (v *validator) provider(p *Provider, path string) {
+	knownType := false
+	for _, t := range types {
+		knownType = knownType || p.Type == t
+	}
+	switch {
+	case p.Type == "":
+		v.errs.add(path+".type", "required (one of "+strings.Join(types[:], ", ")+")")
+	case !knownType:
+		v.errs.add(path+".type", "unknown type "+quote(p.Type)+hint(p.Type, types[:]))
+	}
+	if p.Preset != "" {
+		if p.Type != TypeOpenAICompatible {
+			v.errs.add(path+".preset", "only valid with type openai-compatible")
+		} else if _, ok := LookupPreset(p.Preset); !ok {
+			v.errs.add(path+".preset", "unknown preset "+quote(p.Preset)+hint(p.Preset, presetNames()))
+		}
+	}
+	switch {
+	case p.BaseURL != "":
+		if msg := checkBaseURL(p.BaseURL); msg != "" {
+			v.errs.add(path+".base_url", msg)
+		}
+	case p.Type == TypeAzure:
+		v.errs.add(path+".base_url", "required for type azure, e.g. https://RESOURCE.openai.azure.com")
+	case p.Type == TypeOpenAICompatible && p.Preset == "":
+		v.errs.add(path+".base_url", "required for type openai-compatible without a preset")
+	}
+	for _, name := range sortedKeys(p.Headers) {
+		hp := joinKey(path+".headers", name)
+		if !validToken(name) {
+			v.errs.add(hp, "not a valid header name")
+		}
+		if strings.ContainsAny(p.Headers[name], "\r\n\x00") {
+			v.errs.add(hp, "value contains a line break or NUL")
+		}
+	}
+	ids := make(map[string]int, len(p.Keys))
+	for j := range p.Keys {
+		k := &p.Keys[j]
+		kp := joinIndex(path+".keys", j)
+		if k.ID != "" {
+			if first, dup := ids[k.ID]; dup {
+				v.errs.add(kp+".id", quote(k.ID)+" is already the id of keys["+strconv.Itoa(first)+"]")
+			} else {
+				ids[k.ID] = j
+			}
+		}
+		if k.Weight < 0 {
+			v.errs.add(kp+".weight", "must not be negative")
+		}
+		for m, name := range k.Models {
+			if name == "" {
+				v.errs.add(joinIndex(kp+".models", m), "empty model name")
+			}
+		}
+	}
+	if p.Timeout < 0 {
+		v.errs.add(path+".timeout", "must not be negative")
+	}
+}
+
+// checkBaseURL returns what is wrong with a base URL, or "".
+func checkBaseURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return quote(s) + " is not an absolute http or https URL"
+	}
+	if u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return quote(s) + " must not have a #fragment"
+	}
+	return ""
+}
+
+// models checks the models and returns the index of each by name.
+func (v *validator) models(ms []Model, providers map[string]int, ps []Provider) map[string]int {
+	byName := make(map[string]int, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		path := joinIndex("models", i)
+		switch {
+		case m.Name == "":
+			v.errs.add(path+".name", "required")
+		case m.Name == "*":
+			v.errs.add(path+".name", `"*" is reserved: in virtual_keys[].models it means every model`)
+		default:
+			if first, dup := byName[m.Name]; dup {
+				v.errs.add(path+".name", quote(m.Name)+" is already the name of models["+strconv.Itoa(first)+"]")
+			} else {
+				byName[m.Name] = i
+			}
+		}
+		if len(m.Targets) == 0 {
+			v.errs.add(path+".targets", "at least one target is required")
+		}
+		for j := range m.Targets {
+			t := &m.Targets[j]
+			tp := joinIndex(path+".targets", j)
+			typ := ""
+			if t.Provider == "" {
+				v.errs.add(tp+".provider", "required")
+			} else if pi, ok := providers[t.Provider]; !ok {
+				v.errs.add(tp+".provider", "no provider named "+quote(t.Provider)+didYouMean(t.Provider, keysOf(providers)))
+			} else {
+				typ = ps[pi].Type
+			}
+			if t.Model == "" && typ != TypeMock { // Load sets "mock" for mock providers
+				v.errs.add(tp+".model", "required")
+			}
+			for _, r := range reservedParams {
+				if _, ok := t.Params[r]; ok {
+					v.errs.add(joinKey(tp+".params", r), "cannot be overridden")
+				}
+			}
+		}
+	}
+	return byName
+}
+
+func (v *validator) virtualKeys(vks []VirtualKey, models map[string]int) {
+	names := make(map[string]int, len(vks))
+	hashes := make(map[string]int, len(vks))
+	for i := range vks {
+		k := &vks[i]
+		path := joinIndex("virtual_keys", i)
+		if k.Name == "" {
+			v.errs.add(path+".name", "required")
+		} else if first, dup := names[k.Name]; dup {
+			v.errs.add(path+".name", quote(k.Name)+" is already the name of virtual_keys["+strconv.Itoa(first)+"]")
+		} else {
+			names[k.Name] = i
+		}
+		switch {
+		case k.Hash == "":
+			v.errs.add(path+".hash", v.emptyHashMessage(path+".hash"))
+		case !validHash(k.Hash):
+			v.errs.add(path+".hash", `must be "sha256:" followed by 64 lowercase hex digits (franca keys hash KEY prints it)`)
+		default:
+			if first, dup := hashes[k.Hash]; dup {
+				v.errs.add(path+".hash", "same hash as virtual_keys["+strconv.Itoa(first)+"]")
+			} else {
+				hashes[k.Hash] = i
+			}
+		}
+		for j, m := range k.Models {
+			if m == "*" {
+				continue
+			}
+			if _, ok := models[m]; !ok {
+				v.errs.add(joinIndex(path+".models", j), "no model named "+quote(m)+didYouMean(m, keysOf(models)))
+			}
+		}
+	}
+}
+
+// emptyHashMessage explains an empty hash, naming the variable when the hash was written
+// as ${NAME}.
+func (v *validator) emptyHashMessage(path string) string {
+	const hint = "required (when written as ${NAME}, check that the environment variable is set)"
+	if v.raw == nil {
+		return hint
+	}
+	raw, _ := v.raw(path)
+	if name, ok := soleEnvRef(raw); ok {
+		return "required, but ${" + name + "} expanded to \"\": is " + name + " set?"
+	}
+	if strings.Contains(raw, "${") {
+		return hint
+	}
+	return "required"
+}
+
+// validName reports whether s is made of letters, digits, '.', '_' and '-'.
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), as a header
+// name must be.
+func validToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validHash reports whether s is "sha256:" and 64 lowercase hex digits.
+func validHash(s string) bool {
+	hex, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,230 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/schema"
+)
+
+// Request is a client request as the adapter received it.
+type Request struct {
+	// Method is the HTTP method.
+	Method string
+	// Path is the URL path, e.g. "/v1/chat/completions". Everything up to and including
+	// the first "/v1" segment is ignored, so Franca may be mounted under any prefix.
+	Path string
+	// Query is the raw query string, without "?".
+	Query string
+	// Header gives the request's header fields.
+	Header translate.HeaderGetter
+	// Body is the whole request body.
+	Body []byte
+	// Now is the time the request arrived.
+	Now time.Time
+}
+
+// Endpoint kinds.
+const (
+	EndpointChat        = "chat"
+	EndpointEmbeddings  = "embeddings"
+	EndpointModels      = "models"
+	EndpointPassthrough = "passthrough"
+)
+
+// Handle authenticates and routes r. The returned exchange either holds the complete Reply
+// or hands out upstream attempts with Next.
+func (g *Gateway) Handle(r *Request) *Exchange {
+	x := &Exchange{created: r.Now.Unix()}
+	endpoint := apiPath(r.Path)
+	vk, err := g.authenticate(r.Header, r.Now)
+	if err != nil {
+		return x.fail(err)
+	}
+	x.KeyName = vk.cfg.Name
+	if int64(len(r.Body)) > g.maxBody {
+		return x.fail(g.TooLarge())
+	}
+	switch {
+	case endpoint == "/chat/completions":
+		x.Endpoint = EndpointChat
+		if r.Method != "POST" {
+			return x.fail(methodNotAllowed(r.Method, endpoint))
+		}
+		g.routeChat(x, vk, r)
+	case endpoint == "/embeddings":
+		x.Endpoint = EndpointEmbeddings
+		if r.Method != "POST" {
+			return x.fail(methodNotAllowed(r.Method, endpoint))
+		}
+		g.routeEmbeddings(x, vk, r)
+	case endpoint == "/models":
+		x.Endpoint = EndpointModels
+		if r.Method != "GET" {
+			return x.fail(methodNotAllowed(r.Method, endpoint))
+		}
+		x.Reply = jsonReply(200, g.modelList(vk))
+	case strings.HasPrefix(endpoint, "/models/") && r.Method == "GET":
+		x.Endpoint = EndpointModels
+		g.model(x, vk, endpoint[len("/models/"):])
+	default:
+		x.Endpoint = EndpointPassthrough
+		g.routePassthrough(x, vk, r, endpoint)
+	}
+	return x
+}
+
+// TooLarge is the error for a body over MaxRequestBytes.
+func (g *Gateway) TooLarge() *translate.Error {
+	return &translate.Error{Status: 413, Type: translate.TypeInvalidRequest, Code: "request_too_large",
+		Message: "request body is larger than the limit of " + strconv.FormatInt(g.maxBody, 10) + " bytes"}
+}
+
+// apiPath returns the path after the first "/v1" segment, or the whole path if it has none.
+func apiPath(p string) string {
+	for i := 0; i+3 <= len(p); i++ {
+		if p[i:i+3] == "/v1" && (i+3 == len(p) || p[i+3] == '/') {
+			return p[i+3:]
+		}
+	}
+	return p
+}
+
+func methodNotAllowed(method, endpoint string) *translate.Error {
+	return &translate.Error{Status: 405, Type: translate.TypeInvalidRequest, Code: "method_not_allowed",
+		Message: "method " + method + " is not allowed on /v1" + endpoint}
+}
+
+// authenticate finds the virtual key presented as "Authorization: Bearer KEY" or "api-key: KEY".
+func (g *Gateway) authenticate(h translate.HeaderGetter, now time.Time) (*virtualKey, *translate.Error) {
+	key := ""
+	if a := h.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		key = strings.TrimSpace(a[7:])
+	} else if a := h.Get("Api-Key"); a != "" {
+		key = a
+	}
+	if key == "" {
+		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "missing_api_key",
+			Message: "You didn't provide an API key. Send your Franca virtual key as 'Authorization: Bearer KEY'."}
+	}
+	sum := sha256.Sum256([]byte(key))
+	var hash [7 + 64]byte
+	copy(hash[:], "sha256:")
+	hex.Encode(hash[7:], sum[:])
+	vk := g.keys[string(hash[:])]
+	// The map lookup is by a hash of the key, which tells an observer nothing about the
+	// key; the comparison below is constant-time all the same.
+	if vk == nil || subtle.ConstantTimeCompare([]byte(vk.cfg.Hash), hash[:]) != 1 {
+		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "invalid_api_key",
+			Message: "Incorrect API key provided. Check the Franca virtual key you sent."}
+	}
+	if vk.cfg.Disabled {
+		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_disabled",
+			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " is disabled."}
+	}
+	if vk.cfg.ExpiresAt != nil && !now.Before(*vk.cfg.ExpiresAt) {
+		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_expired",
+			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " expired at " + vk.cfg.ExpiresAt.UTC().Format(time.RFC3339) + "."}
+	}
+	return vk, nil
+}
+
+// resolve finds the public model and checks the key may use it.
+func (g *Gateway) resolve(vk *virtualKey, model string) (*route, *translate.Error) {
+	if model == "" {
+		return nil, &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
+			Param: "model", Message: "you must provide a model parameter"}
+	}
+	r := g.models[model]
+	if r == nil {
+		return nil, &translate.Error{Status: 404, Type: translate.TypeInvalidRequest, Code: "model_not_found", Param: "model",
+			Message: "The model " + strconv.Quote(model) + " does not exist or is not configured in Franca."}
+	}
+	if !vk.all && !vk.models[model] {
+		return nil, &translate.Error{Status: 403, Type: translate.TypePermission, Code: "model_not_allowed", Param: "model",
+			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " is not allowed to use model " + strconv.Quote(model) + "."}
+	}
+	return r, nil
+}
+
+func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
+	var req schema.ChatRequest
+	if err := decodeBody(r.Body, &req); err != nil {
+		x.fail(err)
+		return
+	}
+	rt, err := g.resolve(vk, req.Model)
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	if len(req.Messages) == 0 {
+		x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
+			Param: "messages", Message: "messages must be a non-empty array"})
+		return
+	}
+	for i := range req.Messages {
+		switch req.Messages[i].Role {
+		case "system", "developer", "user", "assistant", "tool", "function":
+		default:
+			x.fail(translate.BadRequest("messages["+strconv.Itoa(i)+"].role",
+				"unknown role "+strconv.Quote(req.Messages[i].Role)+"; expected system, developer, user, assistant or tool"))
+			return
+		}
+	}
+	x.Model, x.Stream = req.Model, req.Stream
+	x.route, x.raw, x.chat = rt, r.Body, &req
+}
+
+func (g *Gateway) routeEmbeddings(x *Exchange, vk *virtualKey, r *Request) {
+	var req schema.EmbeddingsRequest
+	if err := decodeBody(r.Body, &req); err != nil {
+		x.fail(err)
+		return
+	}
+	rt, err := g.resolve(vk, req.Model)
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	if len(req.Input.Strings) == 0 && req.Input.Tokens == nil {
+		x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
+			Param: "input", Message: "input must be a non-empty string or array"})
+		return
+	}
+	x.Model = req.Model
+	x.route, x.raw, x.embeddings = rt, r.Body, &req
+}
+
+// decodeBody parses a JSON body into v and turns decoding errors into 400s naming the
+// parameter where possible.
+func decodeBody(body []byte, v any) *translate.Error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
+			Message: "the request body is empty; expected a JSON object"}
+	}
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_type", Param: te.Field,
+			Message: "invalid type for " + strconv.Quote(te.Field) + ": expected " + te.Type.String() + ", got " + te.Value}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
+			Message: "We could not parse the JSON body of your request: " + se.Error() + " (at byte " + strconv.FormatInt(se.Offset, 10) + ")"}
+	}
+	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
+		Message: "We could not parse the JSON body of your request: " + strings.TrimPrefix(err.Error(), "json: ")}
+}

@@ -1,0 +1,62 @@
+package gemini
+
+import "github.com/franca-gw/franca/translate/schema"
+
+// usageMeta is Gemini's usageMetadata.
+type usageMeta struct {
+	PromptTokenCount        int `json:"promptTokenCount"`
+	CandidatesTokenCount    int `json:"candidatesTokenCount"`
+	TotalTokenCount         int `json:"totalTokenCount"`
+	CachedContentTokenCount int `json:"cachedContentTokenCount"`
+	ThoughtsTokenCount      int `json:"thoughtsTokenCount"`
+}
+
+// usage converts usageMetadata: completion tokens are the candidates' plus the thoughts'
+// (OpenAI counts reasoning as completion); Gemini's prompt count already includes the
+// cached tokens, as OpenAI's does.
+func (m *usageMeta) usage() *schema.Usage {
+	total := m.TotalTokenCount
+	if total == 0 {
+		total = m.PromptTokenCount + m.CandidatesTokenCount + m.ThoughtsTokenCount
+	}
+	return &schema.Usage{
+		PromptTokens:            m.PromptTokenCount,
+		CompletionTokens:        m.CandidatesTokenCount + m.ThoughtsTokenCount,
+		TotalTokens:             total,
+		PromptTokensDetails:     &schema.PromptTokensDetails{CachedTokens: m.CachedContentTokenCount},
+		CompletionTokensDetails: &schema.CompletionTokensDetails{ReasoningTokens: m.ThoughtsTokenCount},
+	}
+}
+
+// appendUsage writes an OpenAI usage object with both details objects.
+func appendUsage(b []byte, u *schema.Usage) []byte {
+	b = append(b, `{"prompt_tokens":`...)
+	b = appendInt(b, u.PromptTokens)
+	b = append(b, `,"completion_tokens":`...)
+	b = appendInt(b, u.CompletionTokens)
+	b = append(b, `,"total_tokens":`...)
+	b = appendInt(b, u.TotalTokens)
+	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
+	b = appendInt(b, u.CachedTokens())
+	b = append(b, `},"completion_tokens_details":{"reasoning_tokens":`...)
+	b = appendInt(b, u.ReasoningTokens())
+	return append(b, "}}"...)
+}
+
+// finishReason maps a Gemini finishReason to OpenAI's. toolCalls tells whether the
+// candidate called functions. Reasons with no OpenAI counterpart (MALFORMED_FUNCTION_CALL,
+// OTHER, LANGUAGE, …) become "stop", the reason OpenAI gives when the model stopped of
+// its own accord.
+func finishReason[S ~string | ~[]byte](reason S, toolCalls bool) string {
+	switch string(reason) {
+	case "MAX_TOKENS":
+		return "length"
+	case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
+		"IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION":
+		return "content_filter"
+	}
+	if toolCalls {
+		return "tool_calls"
+	}
+	return "stop"
+}
