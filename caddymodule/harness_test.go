@@ -67,6 +67,7 @@ func start(t *testing.T, yaml string) *franca {
 	}
 }
 http://127.0.0.1:%d {
+	bind 127.0.0.1
 	franca /v1/* {
 		config %s
 	}

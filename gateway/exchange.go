@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/franca-gw/franca/translate"
@@ -226,15 +227,12 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 // problem, not the client's: it becomes a 502 rather than a 401 the client would take
 // for its own key.
 func (a *Attempt) upstreamError(status int, h translate.HeaderGetter, body []byte) *translate.Error {
-	if a.Raw || a.p.errors == nil {
-		e := &translate.Error{Status: status, Type: translate.TypeServer, Message: string(body), RetryAfter: h.Get("Retry-After")}
-		if a.p.errors != nil {
-			e = a.p.errors.Error(status, h, body)
-		}
-		return e
-	}
 	e := a.p.errors.Error(status, h, body)
-	if status == 401 || status == 403 {
+	// A provider may quote the credential it rejected; it must not reach the client.
+	if k := a.target.Key; len(k) >= 4 && strings.Contains(e.Message, k) {
+		e.Message = strings.ReplaceAll(e.Message, k, "[redacted]")
+	}
+	if status == 401 || (status == 403 && !a.Raw) {
 		return &translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_authentication_failed",
 			Message: "provider " + strconv.Quote(a.Provider) + " rejected Franca's credential " + strconv.Quote(a.KeyID) + ": " + e.Message}
 	}

@@ -1,0 +1,340 @@
+package gateway
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/translate"
+)
+
+const testKey = "sk-franca-gateway-test"
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+// testConfig has an OpenAI provider with two keys, an Anthropic provider whose key is not
+// set, and the mock.
+const testConfig = `
+providers:
+  - name: oa
+    type: openai
+    base_url: https://oa.example/v1
+    headers: {X-Team: blue}
+    keys:
+      - {id: k1, secret: sk-up-1}
+      - {id: k2, secret: sk-up-2}
+  - name: claude
+    type: anthropic
+    keys: [{secret: "${UNSET_ANTHROPIC_KEY}"}]
+  - name: gem
+    type: gemini
+    base_url: https://gem.example
+    keys: [{secret: g-key}]
+  - name: mock
+    type: mock
+models:
+  - name: gpt
+    targets: [{provider: oa, model: gpt-4o-mini}]
+  - name: tuned
+    targets: [{provider: oa, model: gpt-4o, params: {temperature: 0.1, max_tokens: 50}}]
+  - name: fallback
+    targets: [{provider: claude, model: claude-x}, {provider: oa, model: gpt-4o-mini}]
+  - name: only-claude
+    targets: [{provider: claude, model: claude-x}]
+  - name: claude-then-gem
+    targets: [{provider: oa, model: gpt-4o}, {provider: gem, model: gemini-2.5-flash}]
+  - name: mock-chat
+    targets: [{provider: mock}]
+virtual_keys:
+  - name: all
+    hash: HASH
+  - name: expired
+    hash: sha256:1111111111111111111111111111111111111111111111111111111111111111
+    expires_at: 2026-01-01T00:00:00Z
+  - name: narrow
+    hash: sha256:2222222222222222222222222222222222222222222222222222222222222222
+    models: [mock-chat]
+`
+
+func newGateway(t *testing.T) *Gateway {
+	t.Helper()
+	cfg, err := config.Load([]byte(strings.Replace(testConfig, "HASH", config.HashKey(testKey), 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func post(path, body string) *Request {
+	return &Request{Method: "POST", Path: path, Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + testKey}}, Body: []byte(body), Now: now}
+}
+
+func errorOf(t *testing.T, r *Reply) map[string]any {
+	t.Helper()
+	var e struct {
+		Error map[string]any `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &e); err != nil || e.Error == nil {
+		t.Fatalf("not an error body: %s", r.Body)
+	}
+	return e.Error
+}
+
+func TestAPIPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/v1/chat/completions":        "/chat/completions",
+		"/openai/v1/chat/completions": "/chat/completions",
+		"/chat/completions":           "/chat/completions",
+		"/v1":                         "",
+		"/v10/models":                 "/v10/models",
+		"/v1/models/a/v1/b":           "/models/a/v1/b",
+	} {
+		if got := apiPath(in); got != want {
+			t.Errorf("apiPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	g := newGateway(t)
+	cases := []struct {
+		name   string
+		header translate.Headers
+		status int
+		code   string
+	}{
+		{"bearer", translate.Headers{{Name: "authorization", Value: "Bearer " + testKey}}, 200, ""},
+		{"lowercase scheme", translate.Headers{{Name: "Authorization", Value: "bearer " + testKey}}, 200, ""},
+		{"azure style", translate.Headers{{Name: "api-key", Value: testKey}}, 200, ""},
+		{"missing", nil, 401, "missing_api_key"},
+		{"basic scheme", translate.Headers{{Name: "Authorization", Value: "Basic " + testKey}}, 401, "missing_api_key"},
+		{"wrong", translate.Headers{{Name: "Authorization", Value: "Bearer sk-nope"}}, 401, "invalid_api_key"},
+	}
+	for _, c := range cases {
+		x := g.Handle(&Request{Method: "GET", Path: "/v1/models", Header: c.header, Now: now})
+		if x.Reply.Status != c.status {
+			t.Errorf("%s: status %d, want %d: %s", c.name, x.Reply.Status, c.status, x.Reply.Body)
+			continue
+		}
+		if c.code != "" && errorOf(t, x.Reply)["code"] != c.code {
+			t.Errorf("%s: %s", c.name, x.Reply.Body)
+		}
+	}
+}
+
+func TestExpiredKey(t *testing.T) {
+	cfg, err := config.Load([]byte(`
+providers: [{name: mock, type: mock}]
+models: [{name: m, targets: [{provider: mock}]}]
+virtual_keys: [{name: old, hash: "`+config.HashKey("sk-old")+`", expires_at: "2026-11-22T12:00:00Z"}]
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := New(cfg)
+	h := translate.Headers{{Name: "Authorization", Value: "Bearer sk-old"}}
+	if x := g.Handle(&Request{Method: "GET", Path: "/v1/models", Header: h, Now: now.Add(-time.Second)}); x.Reply.Status != 200 {
+		t.Fatalf("a second before expiry: %d", x.Reply.Status)
+	}
+	x := g.Handle(&Request{Method: "GET", Path: "/v1/models", Header: h, Now: now})
+	want := `{"error":{"message":"The virtual key \"old\" expired at 2026-11-22T12:00:00Z.","type":"invalid_request_error","param":null,"code":"key_expired"}}`
+	if x.Reply.Status != 401 || string(x.Reply.Body) != want {
+		t.Fatalf("at expiry: %d %s", x.Reply.Status, x.Reply.Body)
+	}
+}
+
+func TestUpstreamRequestAndKeyRotation(t *testing.T) {
+	g := newGateway(t)
+	var auth []string
+	for i := 0; i < 3; i++ {
+		x := g.Handle(post("/v1/chat/completions", `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`))
+		a := x.Next()
+		if a == nil {
+			t.Fatalf("no attempt: %s", x.Reply.Body)
+		}
+		up := a.Upstream
+		if up.Method != "POST" || up.URL != "https://oa.example/v1/chat/completions" {
+			t.Fatalf("upstream %s %s", up.Method, up.URL)
+		}
+		if string(up.Body) != `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}` {
+			t.Fatalf("body %s", up.Body)
+		}
+		if up.Header.Get("X-Team") != "blue" {
+			t.Fatalf("configured header missing: %v", up.Header)
+		}
+		auth = append(auth, a.KeyID+"="+up.Header.Get("Authorization"))
+		if x.KeyName != "all" || x.Model != "gpt" || a.Provider != "oa" || a.Model != "gpt-4o-mini" {
+			t.Fatalf("exchange %+v attempt %+v", x, a)
+		}
+	}
+	if got := strings.Join(auth, ","); got != "k1=Bearer sk-up-1,k2=Bearer sk-up-2,k1=Bearer sk-up-1" {
+		t.Fatalf("keys used: %s", got)
+	}
+}
+
+func TestParamsOverride(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"tuned","messages":[{"role":"user","content":"hi"}],"temperature":0.9}`))
+	a := x.Next()
+	var body map[string]any
+	if err := json.Unmarshal(a.Upstream.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["temperature"] != 0.1 || body["max_tokens"] != 50.0 || body["model"] != "gpt-4o" {
+		t.Fatalf("overrides not applied: %s", a.Upstream.Body)
+	}
+}
+
+func TestUnavailableProviderIsSkipped(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"fallback","messages":[{"role":"user","content":"hi"}]}`))
+	a := x.Next()
+	if a == nil || a.Provider != "oa" {
+		t.Fatalf("want the oa target, got %+v %v", a, x.Reply)
+	}
+	x = g.Handle(post("/v1/chat/completions", `{"model":"only-claude","messages":[{"role":"user","content":"hi"}]}`))
+	if a := x.Next(); a != nil {
+		t.Fatalf("an unavailable provider was tried: %+v", a)
+	}
+	want := `{"error":{"message":"model \"only-claude\": provider \"claude\" is unavailable: no usable key: UNSET_ANTHROPIC_KEY is not set","type":"server_error","param":null,"code":"provider_unavailable"}}`
+	if x.Reply.Status != 503 || string(x.Reply.Body) != want {
+		t.Fatalf("got %d %s", x.Reply.Status, x.Reply.Body)
+	}
+}
+
+func TestFailoverDecisions(t *testing.T) {
+	g := newGateway(t)
+	cases := []struct {
+		status     int
+		header     translate.Headers
+		body       string
+		retry      bool
+		wantStatus int
+		wantCode   string
+		retryAfter string
+	}{
+		{429, translate.Headers{{Name: "Retry-After", Value: "7"}}, `{"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}}`, true, 429, "rate_limit_exceeded", "7"},
+		{500, nil, `{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`, true, 500, "", ""},
+		{401, nil, `{"error":{"message":"Incorrect API key provided: sk-up-1.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`, true, 502, "upstream_authentication_failed", ""},
+		{400, nil, `{"error":{"message":"bad","type":"invalid_request_error","param":"messages","code":null}}`, false, 400, "", ""},
+	}
+	for _, c := range cases {
+		x := g.Handle(post("/v1/chat/completions", `{"model":"claude-then-gem","messages":[{"role":"user","content":"hi"}]}`))
+		a := x.Next()
+		reply, retry := a.Response(c.status, c.header, []byte(c.body))
+		if retry != c.retry || reply.Status != c.wantStatus {
+			t.Errorf("%d: retry=%v status=%d: %s", c.status, retry, reply.Status, reply.Body)
+			continue
+		}
+		e := errorOf(t, reply)
+		if c.wantCode != "" && e["code"] != c.wantCode {
+			t.Errorf("%d: code %v", c.status, e["code"])
+		}
+		if got := reply.Header.Get("Retry-After"); got != c.retryAfter {
+			t.Errorf("%d: Retry-After %q, want %q", c.status, got, c.retryAfter)
+		}
+		if strings.Contains(string(reply.Body), "sk-up-1") {
+			t.Errorf("%d: upstream key leaked: %s", c.status, reply.Body)
+		}
+		if !retry {
+			continue
+		}
+		next := x.Next()
+		if next == nil || next.Provider != "gem" || !strings.HasPrefix(next.Upstream.URL, "https://gem.example/v1beta/models/gemini-2.5-flash:generateContent") {
+			t.Errorf("%d: next attempt %+v", c.status, next)
+			continue
+		}
+		next.Failed(errString("connection refused"))
+		if x.Next() != nil {
+			t.Errorf("a third attempt for two targets")
+		}
+		if x.Reply.Status != 502 || errorOf(t, x.Reply)["code"] != "upstream_unreachable" {
+			t.Errorf("final reply %d %s", x.Reply.Status, x.Reply.Body)
+		}
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func TestTranslationErrorIsFinal(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"claude-then-gem","messages":[{"role":"user","content":"hi"}],"n":2}`))
+	if a := x.Next(); a == nil {
+		t.Fatalf("openai accepts n=2: %s", x.Reply.Body)
+	}
+}
+
+func TestMockAndUsage(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"one two three"}]}`))
+	a := x.Next()
+	if a == nil || a.Reply == nil || a.Reply.Status != 200 || a.Upstream != nil {
+		t.Fatalf("mock must answer locally: %+v", a)
+	}
+	if u := x.Usage(); u == nil || u.PromptTokens != 3 {
+		t.Fatalf("usage %+v", u)
+	}
+}
+
+func TestStreamRecordsUsage(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	a := x.Next()
+	if !a.Upstream.Stream || !strings.Contains(string(a.Upstream.Body), `"include_usage":true`) {
+		t.Fatalf("usage must be asked for upstream: %s", a.Upstream.Body)
+	}
+	s := a.Stream()
+	in := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"yo\"},\"finish_reason\":null}]}\n\n" +
+		"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\n" +
+		"data: [DONE]\n\n"
+	out, err := s.Feed(nil, []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = s.End(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "usage") {
+		t.Fatalf("the client did not ask for usage: %s", out)
+	}
+	if u := x.Usage(); u == nil || u.PromptTokens != 4 || u.CompletionTokens != 1 {
+		t.Fatalf("usage %+v", u)
+	}
+}
+
+func TestPassthroughModelFromMultipart(t *testing.T) {
+	g := newGateway(t)
+	body := "--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nRIFF\r\n--XB\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ngpt\r\n--XB--\r\n"
+	r := post("/v1/audio/transcriptions", body)
+	r.Header = append(r.Header.(translate.Headers), translate.Header{Name: "Content-Type", Value: "multipart/form-data; boundary=XB"})
+	x := g.Handle(r)
+	a := x.Next()
+	if a == nil {
+		t.Fatalf("no attempt: %s", x.Reply.Body)
+	}
+	if !a.Raw || a.Upstream.URL != "https://oa.example/v1/audio/transcriptions" || string(a.Upstream.Body) != body {
+		t.Fatalf("attempt %+v %s", a.Upstream, a.Upstream.Body)
+	}
+	if a.Upstream.Header.Get("Authorization") != "Bearer sk-up-1" {
+		t.Fatalf("auth not swapped: %v", a.Upstream.Header)
+	}
+}
+
+func TestNarrowKeyModels(t *testing.T) {
+	g := newGateway(t)
+	for _, m := range []string{"gpt", "mock-chat"} {
+		x := g.Handle(post("/v1/chat/completions", `{"model":"`+m+`","messages":[{"role":"user","content":"hi"}]}`))
+		if x.Reply != nil && x.Reply.Status == 403 {
+			t.Fatalf("the all key may use %s", m)
+		}
+	}
+}
