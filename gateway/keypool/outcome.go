@@ -1,0 +1,164 @@
+package keypool
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Outcome is how a request on a key ended.
+type Outcome struct {
+	// Status is the provider's HTTP status, or 0 when no complete answer came: a
+	// connection error, a timeout, or a stream that broke off.
+	Status int
+	// Header is the provider's reply header (nil when none came).
+	Header HeaderGetter
+	// RetryAfter is a delay the provider gave in the error body (Gemini's RetryInfo),
+	// as a Retry-After value; "" when none.
+	RetryAfter string
+	// TTFB is the time from sending the request to the reply's first byte; 0 if unknown.
+	TTFB time.Duration
+}
+
+// ttfbWeight is the weight of a new sample in the time-to-first-byte moving average.
+const ttfbWeight = 0.3
+
+// Done ends a request that Pick counted on k, updating the key's state from its outcome.
+// It returns the moment the key comes back when the outcome made it rest (a rate limit,
+// a rejected key), or the zero time.
+func (p *Pool) Done(k *Key, o Outcome, now time.Time) time.Time {
+	p.mu.Lock()
+	until := p.done(k, o, now)
+	fn := p.listener
+	p.mu.Unlock()
+	if fn != nil && !until.IsZero() {
+		fn(k.ID, until)
+	}
+	return until
+}
+
+func (p *Pool) done(k *Key, o Outcome, now time.Time) time.Time {
+	if k.inflight > 0 {
+		k.inflight--
+	}
+	k.probing = false
+	if o.TTFB > 0 {
+		if k.samples == 0 {
+			k.ttfb = float64(o.TTFB)
+		} else {
+			k.ttfb += ttfbWeight * (float64(o.TTFB) - k.ttfb)
+		}
+		k.samples++
+	}
+	s := o.Status
+	switch {
+	case s >= 200 && s < 400:
+		k.record(false)
+		k.fails, k.openUntil = 0, time.Time{}
+		if req, tok, reset := Remaining(o.Header, now); (req == 0 || tok == 0) && reset > 0 {
+			k.lowUntil = now.Add(reset)
+		}
+		return time.Time{}
+	case s == 401 || s == 403:
+		k.record(true)
+		k.invalid = true
+		k.coolUntil = now.Add(p.opts.InvalidCooldown)
+		k.coolReason = "the provider rejected the key (HTTP " + strconv.Itoa(s) + ")"
+		return k.coolUntil
+	case s == 429 || s == 529 || s == 503:
+		k.record(true)
+		d, ok := RetryDelay(o.Header, o.RetryAfter, now)
+		if !ok {
+			if s == 503 {
+				// A plain 503 says the service is failing, not that this key is limited.
+				return p.fail(k, now)
+			}
+			d = p.jittered(p.opts.Cooldown)
+		}
+		if until := now.Add(d); until.After(k.coolUntil) {
+			k.coolUntil = until
+			k.invalid = false
+			k.coolReason = "rate limited (HTTP " + strconv.Itoa(s) + ")"
+		}
+		return k.coolUntil
+	case s == 0 || s == 408 || s >= 500:
+		k.record(true)
+		return p.fail(k, now)
+	}
+	// Other 4xx: the request was at fault, not the key.
+	k.record(false)
+	return time.Time{}
+}
+
+// fail counts a failure towards the key's circuit breaker.
+func (p *Pool) fail(k *Key, now time.Time) time.Time {
+	k.fails++
+	halfOpen := !k.openUntil.IsZero() && !now.Before(k.openUntil)
+	if halfOpen || k.fails >= p.opts.FailureThreshold {
+		k.openUntil = now.Add(p.opts.OpenFor)
+	}
+	return time.Time{}
+}
+
+func (p *Pool) jittered(d time.Duration) time.Duration {
+	f := 1 + p.opts.Jitter*(2*p.opts.Rand()-1)
+	return time.Duration(float64(d) * f)
+}
+
+func (k *Key) record(failed bool) {
+	k.window[k.wpos] = failed
+	k.wpos = (k.wpos + 1) % len(k.window)
+	if k.wlen < len(k.window) {
+		k.wlen++
+	}
+}
+
+// KeyStatus is a key's state for status output. It never holds the secret.
+type KeyStatus struct {
+	// ID is "provider/key-id".
+	ID string `json:"id"`
+	// State is ok, cooling, invalid, open or half-open.
+	State State `json:"state"`
+	// Until is when a cooling, invalid or open key comes back.
+	Until *time.Time `json:"until,omitempty"`
+	// Reason says why the key rests.
+	Reason string `json:"reason,omitempty"`
+	// InFlight is the number of requests in flight on the key.
+	InFlight int `json:"in_flight"`
+	// Recent is the number of recent requests the error rate is over (at most 64).
+	Recent int `json:"recent_requests"`
+	// ErrorRate is the share of those that failed.
+	ErrorRate float64 `json:"error_rate"`
+	// TTFBMillis is the moving average of time to first byte, in milliseconds.
+	TTFBMillis float64 `json:"ttfb_ms"`
+}
+
+// Status returns every key's state at now, ordered by id.
+func (p *Pool) Status(now time.Time) []KeyStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]KeyStatus, 0, len(p.keys))
+	for _, k := range p.keys {
+		st := KeyStatus{ID: k.ID, State: k.state(now), InFlight: k.inflight, Recent: k.wlen, TTFBMillis: k.ttfb / 1e6}
+		switch st.State {
+		case StateCooling, StateInvalid:
+			t := k.coolUntil.UTC()
+			st.Until, st.Reason = &t, k.coolReason
+		case StateOpen:
+			t := k.openUntil.UTC()
+			st.Until, st.Reason = &t, strconv.Itoa(k.fails)+" consecutive failures"
+		}
+		errs := 0
+		for i := 0; i < k.wlen; i++ {
+			if k.window[i] {
+				errs++
+			}
+		}
+		if k.wlen > 0 {
+			st.ErrorRate = float64(errs) / float64(k.wlen)
+		}
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,179 @@
+// Package keypool decides which upstream key serves the next request: it keeps, for every
+// key of every provider, whether the key is cooling down after a rate limit, invalid after
+// the provider rejected it, or cut off by its circuit breaker after repeated failures, how
+// many requests it has in flight and how fast it answers; and it picks among the usable
+// keys of a priority group by the model's strategy.
+//
+// It is pure: time comes in as a value, randomness through Options.Rand, and the state of
+// other gateways of a fleet (cooldowns seen by another instance) through Cool. It is safe
+// for concurrent use.
+package keypool
+
+import (
+	"sync"
+	"time"
+)
+
+// Options tune a pool. Zero fields take the defaults named.
+type Options struct {
+	// Cooldown is how long a rate-limited or overloaded key rests when the provider does
+	// not say. Default 10s; Jitter is applied.
+	Cooldown time.Duration
+	// InvalidCooldown is how long a key the provider rejected (401, 403) rests. Default 1h.
+	InvalidCooldown time.Duration
+	// FailureThreshold is the number of consecutive failures (5xx, connection errors,
+	// timeouts) that opens a key's circuit. Default 5.
+	FailureThreshold int
+	// OpenFor is how long an open circuit stays open before one probe request is let
+	// through (half-open). Default 30s.
+	OpenFor time.Duration
+	// Jitter spreads default cooldowns by ± this fraction, so that keys cooled together
+	// do not all come back at once. Default 0.2.
+	Jitter float64
+	// Rand returns a number in [0, 1). Default: a fixed midpoint (no jitter), which keeps
+	// tests deterministic; adapters pass math/rand/v2's Float64.
+	Rand func() float64
+}
+
+func (o *Options) defaults() {
+	if o.Cooldown <= 0 {
+		o.Cooldown = 10 * time.Second
+	}
+	if o.InvalidCooldown <= 0 {
+		o.InvalidCooldown = time.Hour
+	}
+	if o.FailureThreshold <= 0 {
+		o.FailureThreshold = 5
+	}
+	if o.OpenFor <= 0 {
+		o.OpenFor = 30 * time.Second
+	}
+	if o.Jitter <= 0 {
+		o.Jitter = 0.2
+	}
+	if o.Rand == nil {
+		o.Rand = func() float64 { return 0.5 }
+	}
+}
+
+// Pool holds the state of every key.
+type Pool struct {
+	mu   sync.Mutex
+	opts Options
+	keys map[string]*Key // by Key.ID
+	// listener is told about every cooldown the pool decides on, to share with a fleet.
+	listener func(id string, until time.Time)
+}
+
+// New returns an empty pool.
+func New(opts Options) *Pool {
+	opts.defaults()
+	return &Pool{opts: opts, keys: make(map[string]*Key)}
+}
+
+// OnCool sets fn to be called (with the pool unlocked) for every cooldown the pool
+// decides on, so an adapter can share it with other gateways of the fleet.
+func (p *Pool) OnCool(fn func(id string, until time.Time)) { p.listener = fn }
+
+// Add registers a key; id must be unique ("provider/key-id"). models, when non-empty,
+// limits the key to those upstream models. Adding an id again returns the existing key.
+func (p *Pool) Add(id string, weight int, models []string) *Key {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k := p.keys[id]; k != nil {
+		return k
+	}
+	if weight <= 0 {
+		weight = 1
+	}
+	k := &Key{ID: id, Weight: weight}
+	if len(models) > 0 {
+		k.models = make(map[string]bool, len(models))
+		for _, m := range models {
+			k.models[m] = true
+		}
+	}
+	p.keys[id] = k
+	return k
+}
+
+// Cool makes the key with this id rest until the given time, as another gateway of the
+// fleet decided. An earlier time than the key's current cooldown changes nothing.
+func (p *Pool) Cool(id string, until time.Time) {
+	p.mu.Lock()
+	if k := p.keys[id]; k != nil && until.After(k.coolUntil) {
+		k.coolUntil, k.coolReason = until, "rate limited (seen by another gateway)"
+	}
+	p.mu.Unlock()
+}
+
+// Key is one upstream key and its state. Its fields are read through Status.
+type Key struct {
+	// ID is "provider/key-id".
+	ID string
+	// Weight is the key's share of its provider's traffic.
+	Weight int
+
+	models map[string]bool
+
+	coolUntil  time.Time // rate limited or invalid until then
+	coolReason string
+	invalid    bool
+	lowUntil   time.Time // reported no requests or tokens left until then: used last
+
+	fails     int       // consecutive failures
+	openUntil time.Time // circuit open until then
+	probing   bool      // a half-open probe is in flight
+
+	inflight int
+	ttfb     float64 // EWMA of time to first byte, in nanoseconds
+	samples  int
+
+	window [64]bool // recent outcomes, true = error
+	wpos   int
+	wlen   int
+}
+
+// serves reports whether the key may serve the upstream model.
+func (k *Key) serves(model string) bool { return k.models == nil || k.models[model] }
+
+// state names the key's condition at now.
+func (k *Key) state(now time.Time) State {
+	switch {
+	case k.invalid && now.Before(k.coolUntil):
+		return StateInvalid
+	case now.Before(k.coolUntil):
+		return StateCooling
+	case now.Before(k.openUntil):
+		return StateOpen
+	case !k.openUntil.IsZero():
+		return StateHalfOpen
+	}
+	return StateOK
+}
+
+// usable reports whether the key may take a request at now, and when it may if not.
+func (k *Key) usable(now time.Time) (bool, time.Time) {
+	switch k.state(now) {
+	case StateInvalid, StateCooling:
+		return false, k.coolUntil
+	case StateOpen:
+		return false, k.openUntil
+	case StateHalfOpen:
+		// One probe at a time; others wait for its verdict.
+		return !k.probing, now
+	}
+	return true, time.Time{}
+}
+
+// State is a key's condition.
+type State string
+
+// The states of a key.
+const (
+	StateOK       State = "ok"
+	StateCooling  State = "cooling"
+	StateInvalid  State = "invalid"
+	StateOpen     State = "open"
+	StateHalfOpen State = "half-open"
+)

@@ -1,0 +1,227 @@
+package keypool
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func group(p *Pool, s Strategy, weights ...int) *Group {
+	g := &Group{Strategy: s}
+	for i, w := range weights {
+		k := p.Add("p/k"+string(rune('a'+i)), w, nil)
+		g.Candidates = append(g.Candidates, Candidate{Key: k, Target: 0, Model: "m", Weight: w})
+	}
+	return g
+}
+
+// pickSeq picks n times, ending each request at once with status 200.
+func pickSeq(t *testing.T, p *Pool, g *Group, n int, now time.Time) string {
+	t.Helper()
+	var ids []string
+	for i := 0; i < n; i++ {
+		c, _ := p.Pick(g, nil, now)
+		if c == nil {
+			ids = append(ids, "-")
+			continue
+		}
+		ids = append(ids, strings.TrimPrefix(c.Key.ID, "p/"))
+		p.Done(c.Key, Outcome{Status: 200}, now)
+	}
+	return strings.Join(ids, " ")
+}
+
+func TestSmoothWeightedRoundRobin(t *testing.T) {
+	p := New(Options{})
+	g := group(p, RoundRobin, 5, 1, 1)
+	// The classic smooth WRR sequence for weights 5,1,1.
+	if got := pickSeq(t, p, g, 7, t0); got != "ka ka kb ka kc ka ka" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func TestCooldownFromRetryAfterAndRecovery(t *testing.T) {
+	p := New(Options{})
+	g := group(p, RoundRobin, 1, 1)
+	c, _ := p.Pick(g, nil, t0)
+	if c.Key.ID != "p/ka" {
+		t.Fatal(c.Key.ID)
+	}
+	until := p.Done(c.Key, Outcome{Status: 429, Header: hdr("Retry-After", "30")}, t0)
+	if !until.Equal(t0.Add(30 * time.Second)) {
+		t.Fatalf("until %v", until)
+	}
+	// Only kb is served while ka cools.
+	if got := pickSeq(t, p, g, 3, t0.Add(29*time.Second)); got != "kb kb kb" {
+		t.Fatalf("during cooldown: %s", got)
+	}
+	if got := pickSeq(t, p, g, 2, t0.Add(30*time.Second)); !strings.Contains(got, "ka") {
+		t.Fatalf("after cooldown: %s", got)
+	}
+}
+
+func TestAllCoolingReportsEarliest(t *testing.T) {
+	p := New(Options{})
+	g := group(p, RoundRobin, 1, 1)
+	a, _ := p.Pick(g, nil, t0)
+	b, _ := p.Pick(g, nil, t0)
+	p.Done(a.Key, Outcome{Status: 429, Header: hdr("retry-after-ms", "9000")}, t0)
+	p.Done(b.Key, Outcome{Status: 429, Header: hdr("Retry-After", "4")}, t0)
+	c, at := p.Pick(g, nil, t0.Add(time.Second))
+	if c != nil || !at.Equal(t0.Add(4*time.Second)) {
+		t.Fatalf("got %v at %v", c, at)
+	}
+}
+
+func TestDefaultCooldownWithJitter(t *testing.T) {
+	p := New(Options{Cooldown: 10 * time.Second, Jitter: 0.2, Rand: func() float64 { return 0.75 }})
+	g := group(p, RoundRobin, 1)
+	c, _ := p.Pick(g, nil, t0)
+	// 10s × (1 + 0.2×(2×0.75−1)) = 11s
+	if until := p.Done(c.Key, Outcome{Status: 529}, t0); !until.Equal(t0.Add(11 * time.Second)) {
+		t.Fatalf("until %v", until)
+	}
+}
+
+func TestInvalidKey(t *testing.T) {
+	p := New(Options{InvalidCooldown: time.Hour})
+	g := group(p, RoundRobin, 1, 1)
+	c, _ := p.Pick(g, nil, t0)
+	p.Done(c.Key, Outcome{Status: 401}, t0)
+	st := p.Status(t0)
+	if st[0].State != StateInvalid || !st[0].Until.Equal(t0.Add(time.Hour)) || st[0].Reason != "the provider rejected the key (HTTP 401)" {
+		t.Fatalf("status %+v", st[0])
+	}
+	if got := pickSeq(t, p, g, 2, t0.Add(59*time.Minute)); got != "kb kb" {
+		t.Fatalf("%s", got)
+	}
+}
+
+func TestCircuitBreaker(t *testing.T) {
+	p := New(Options{FailureThreshold: 3, OpenFor: 30 * time.Second})
+	g := group(p, RoundRobin, 1)
+	k := g.Candidates[0].Key
+	for i := 0; i < 3; i++ {
+		c, _ := p.Pick(g, nil, t0)
+		if c == nil {
+			t.Fatalf("closed circuit refused request %d", i)
+		}
+		p.Done(c.Key, Outcome{Status: 500}, t0)
+	}
+	if s := p.Status(t0)[0]; s.State != StateOpen || s.Reason != "3 consecutive failures" {
+		t.Fatalf("after 3 failures: %+v", s)
+	}
+	if c, at := p.Pick(g, nil, t0.Add(29*time.Second)); c != nil || !at.Equal(t0.Add(30*time.Second)) {
+		t.Fatalf("open circuit let a request through")
+	}
+	// Half-open: one probe, not two.
+	probe, _ := p.Pick(g, nil, t0.Add(30*time.Second))
+	if probe == nil || k.state(t0.Add(30*time.Second)) != StateHalfOpen {
+		t.Fatal("no probe after the open period")
+	}
+	if c, _ := p.Pick(g, nil, t0.Add(30*time.Second)); c != nil {
+		t.Fatal("a second request during the probe")
+	}
+	// The probe fails: open again at once.
+	p.Done(probe.Key, Outcome{Status: 0}, t0.Add(31*time.Second))
+	if s := p.Status(t0.Add(31 * time.Second))[0]; s.State != StateOpen || !s.Until.Equal(t0.Add(61*time.Second)) {
+		t.Fatalf("failed probe: %+v", s)
+	}
+	// The next probe succeeds: closed.
+	probe, _ = p.Pick(g, nil, t0.Add(61*time.Second))
+	p.Done(probe.Key, Outcome{Status: 200}, t0.Add(62*time.Second))
+	if s := p.Status(t0.Add(62 * time.Second))[0]; s.State != StateOK {
+		t.Fatalf("after a good probe: %+v", s)
+	}
+}
+
+func TestClientErrorsDoNotCount(t *testing.T) {
+	p := New(Options{FailureThreshold: 1})
+	g := group(p, RoundRobin, 1)
+	c, _ := p.Pick(g, nil, t0)
+	p.Done(c.Key, Outcome{Status: 400}, t0)
+	if s := p.Status(t0)[0]; s.State != StateOK || s.ErrorRate != 0 || s.Recent != 1 {
+		t.Fatalf("%+v", s)
+	}
+}
+
+func TestSteerAwayFromExhaustedKey(t *testing.T) {
+	p := New(Options{})
+	g := group(p, RoundRobin, 1, 1)
+	c, _ := p.Pick(g, nil, t0)
+	p.Done(c.Key, Outcome{Status: 200, Header: hdr("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "5s")}, t0)
+	if got := pickSeq(t, p, g, 3, t0.Add(time.Second)); got != "kb kb kb" {
+		t.Fatalf("%s", got)
+	}
+	// With kb gone, the low key is still better than nothing.
+	b := g.Candidates[1].Key
+	p.Cool(b.ID, t0.Add(time.Hour))
+	if got := pickSeq(t, p, g, 1, t0.Add(time.Second)); got != "ka" {
+		t.Fatalf("%s", got)
+	}
+}
+
+func TestLeastInFlight(t *testing.T) {
+	p := New(Options{})
+	g := group(p, LeastInFlight, 1, 2)
+	var got []string
+	for i := 0; i < 3; i++ {
+		c, _ := p.Pick(g, nil, t0) // none finish
+		got = append(got, c.Key.ID)
+	}
+	// ka 0/1 vs kb 0/2 → ka (first); then ka 1/1 vs kb 0/2 → kb; then 1/1 vs 1/2 → kb.
+	if strings.Join(got, " ") != "p/ka p/kb p/kb" {
+		t.Fatalf("%v", got)
+	}
+}
+
+func TestLatency(t *testing.T) {
+	p := New(Options{})
+	g := group(p, Latency, 1, 1)
+	a, _ := p.Pick(g, nil, t0)
+	p.Done(a.Key, Outcome{Status: 200, TTFB: 900 * time.Millisecond}, t0)
+	b, _ := p.Pick(g, nil, t0)
+	if b.Key == a.Key {
+		t.Fatal("an unmeasured key must be tried first")
+	}
+	p.Done(b.Key, Outcome{Status: 200, TTFB: 100 * time.Millisecond}, t0)
+	for i := 0; i < 3; i++ {
+		c, _ := p.Pick(g, nil, t0)
+		if c.Key != b.Key {
+			t.Fatalf("picked the slow key")
+		}
+		p.Done(c.Key, Outcome{Status: 200, TTFB: 100 * time.Millisecond}, t0)
+	}
+}
+
+func TestSkipAndModels(t *testing.T) {
+	p := New(Options{})
+	k := p.Add("p/only-big", 1, []string{"big"})
+	g := &Group{Candidates: []Candidate{{Key: k, Model: "small", Weight: 1}}}
+	if c, at := p.Pick(g, nil, t0); c != nil || !at.IsZero() {
+		t.Fatal("a key limited to other models was picked")
+	}
+	g2 := group(p, RoundRobin, 1, 1)
+	c, _ := p.Pick(g2, func(c *Candidate) bool { return c.Key.ID == "p/ka" }, t0)
+	if c.Key.ID != "p/kb" {
+		t.Fatal(c.Key.ID)
+	}
+}
+
+func TestFleetCooldownListener(t *testing.T) {
+	p := New(Options{})
+	var got []string
+	p.OnCool(func(id string, until time.Time) { got = append(got, id+"@"+until.Format(time.RFC3339)) })
+	g := group(p, RoundRobin, 1)
+	c, _ := p.Pick(g, nil, t0)
+	p.Done(c.Key, Outcome{Status: 429, Header: hdr("Retry-After", "5")}, t0)
+	if strings.Join(got, ",") != "p/ka@2026-11-22T12:00:05Z" {
+		t.Fatalf("%v", got)
+	}
+	p2 := New(Options{})
+	g2 := group(p2, RoundRobin, 1)
+	p2.Cool("p/ka", t0.Add(5*time.Second))
+	if c, _ := p2.Pick(g2, nil, t0); c != nil {
+		t.Fatal("a key cooled by the fleet was picked")
+	}
+}
