@@ -19,6 +19,11 @@ type Config struct {
 	VirtualKeys []VirtualKey `json:"virtual_keys"`
 	// Limits bound what a request may ask of Franca.
 	Limits Limits `json:"limits,omitempty"`
+	// Routing tunes retries, cooldowns and circuit breakers (docs/routing.md).
+	Routing Routing `json:"routing,omitempty"`
+	// State says where a fleet of gateways shares state. Empty: each gateway keeps its
+	// own, in memory.
+	State State `json:"state,omitempty"`
 	// Passthrough routes OpenAI endpoints that name no model (files, assistants, threads,
 	// batches …) to a provider.
 	Passthrough Passthrough `json:"passthrough,omitempty"`
@@ -78,6 +83,13 @@ type Key struct {
 	Weight int `json:"weight,omitempty"`
 	// Models, when set, limits the key to these upstream model names.
 	Models []string `json:"models,omitempty"`
+	// RPM, when set, is the key's requests-per-minute limit at the provider. Franca
+	// steers traffic to the key's siblings once it has sent that many in the current
+	// minute, before the provider answers 429.
+	RPM int `json:"rpm,omitempty"`
+	// TPM, when set, is the key's tokens-per-minute limit, used the same way with the
+	// tokens the provider reported.
+	TPM int `json:"tpm,omitempty"`
 }
 
 // Model maps a public model name to the providers and upstream models that serve it.
@@ -87,6 +99,10 @@ type Model struct {
 	// Targets are tried in order: the first is used, the next ones when it fails before
 	// the client has received anything.
 	Targets []Target `json:"targets"`
+	// Strategy picks among the keys of targets that share a priority: "round_robin"
+	// (smooth weighted round robin, the default), "least_inflight" (fewest requests in
+	// flight per unit of weight) or "latency" (lowest moving average of time to first byte).
+	Strategy string `json:"strategy,omitempty"`
 }
 
 // Target is one provider and upstream model that can serve a public model.
@@ -102,6 +118,13 @@ type Target struct {
 	// into any, except that integers are int64: string, bool, int64, float64, nil,
 	// []any and map[string]any.
 	Params map[string]any `json:"params,omitempty"`
+	// Priority orders targets: lower first; targets with the same priority share traffic
+	// by Weight, and the next priority is used only when none of them can serve.
+	// Default: the target's position in the list, so targets are tried in order.
+	Priority *int `json:"priority,omitempty"`
+	// Weight is the target's share of traffic among targets of the same priority.
+	// Default 1.
+	Weight int `json:"weight,omitempty"`
 }
 
 // VirtualKey is a key Franca hands to an application.
@@ -138,3 +161,53 @@ const DefaultMaxRequestBytes = 10 << 20
 
 // Duration is a time.Duration written as a Go duration string, e.g. "90s" or "2m".
 type Duration time.Duration
+
+// Routing tunes how Franca retries, cools keys down and cuts failing keys off.
+type Routing struct {
+	// MaxAttempts bounds the upstream attempts for one request, the first included.
+	// Default 3.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// Deadline bounds the time in which new attempts may start, from the request's
+	// arrival. Default 60s.
+	Deadline Duration `json:"deadline,omitempty"`
+	// Backoff is the first wait before retrying a key or target that was already tried
+	// for the request; each later retry waits twice as long, with full jitter.
+	// Trying a key not yet tried does not wait. Default 200ms.
+	Backoff Duration `json:"backoff,omitempty"`
+	// MaxBackoff caps a single wait. Default 5s.
+	MaxBackoff Duration `json:"max_backoff,omitempty"`
+	// Cooldown is how long a rate-limited or overloaded key rests when the provider does
+	// not say how long (±20% jitter). Default 10s.
+	Cooldown Duration `json:"cooldown,omitempty"`
+	// InvalidCooldown is how long a key the provider rejected (401, 403) rests. Default 1h.
+	InvalidCooldown Duration `json:"invalid_cooldown,omitempty"`
+	// BreakerFailures is the number of consecutive failures (5xx, connection errors,
+	// timeouts) that opens a key's circuit. Default 5.
+	BreakerFailures int `json:"breaker_failures,omitempty"`
+	// BreakerOpen is how long an open circuit stays open before one probe request is let
+	// through. Default 30s.
+	BreakerOpen Duration `json:"breaker_open,omitempty"`
+}
+
+// State says where shared state lives.
+type State struct {
+	// Redis, when set, shares key cooldowns among every Caddy instance that points at the
+	// same Redis, so that one instance's 429 keeps the others off that key. The Envoy
+	// filter shares state among its worker threads through proxy-wasm shared data and
+	// ignores this.
+	Redis *Redis `json:"redis,omitempty"`
+}
+
+// Redis is a Redis server.
+type Redis struct {
+	// Address is "host:port".
+	Address string `json:"address"`
+	// Username for Redis ACLs; empty for none.
+	Username string `json:"username,omitempty"`
+	// Password, usually written as ${ENV_NAME}; empty for none.
+	Password string `json:"password,omitempty"`
+	// DB is the database number. Default 0.
+	DB int `json:"db,omitempty"`
+	// Prefix starts every key and channel name Franca uses. Default "franca:".
+	Prefix string `json:"prefix,omitempty"`
+}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Load parses a configuration, YAML or JSON (a document whose first non-blank character
@@ -113,11 +114,40 @@ func (c *Config) setDefaults() {
 			if t.Model == "" && types[t.Provider] == TypeMock {
 				t.Model = "mock"
 			}
+			if t.Weight == 0 {
+				t.Weight = 1
+			}
 		}
 	}
 	if c.Limits.MaxRequestBytes == 0 {
 		c.Limits.MaxRequestBytes = DefaultMaxRequestBytes
 	}
+	c.Routing.setDefaults()
+	if r := c.State.Redis; r != nil && r.Prefix == "" {
+		r.Prefix = "franca:"
+	}
+}
+
+// setDefaults fills the routing fields left unset.
+func (r *Routing) setDefaults() {
+	setInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setDur := func(v *Duration, d time.Duration) {
+		if *v == 0 {
+			*v = Duration(d)
+		}
+	}
+	setInt(&r.MaxAttempts, 3)
+	setDur(&r.Deadline, 60*time.Second)
+	setDur(&r.Backoff, 200*time.Millisecond)
+	setDur(&r.MaxBackoff, 5*time.Second)
+	setDur(&r.Cooldown, 10*time.Second)
+	setDur(&r.InvalidCooldown, time.Hour)
+	setInt(&r.BreakerFailures, 5)
+	setDur(&r.BreakerOpen, 30*time.Second)
 }
 
 // dropEmptyKeys removes keys whose secret is empty and records why on their provider.

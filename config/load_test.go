@@ -53,8 +53,8 @@ func TestLoadDefaults(t *testing.T) {
 			{Name: "mock", Type: "mock", Timeout: min10},
 		},
 		Models: []Model{{Name: "m", Targets: []Target{
-			{Provider: "mock", Model: "mock"},
-			{Provider: "openai", Model: "gpt-4o", Params: map[string]any{
+			{Provider: "mock", Model: "mock", Weight: 1},
+			{Provider: "openai", Model: "gpt-4o", Weight: 1, Params: map[string]any{
 				"max_tokens":      int64(100),
 				"temperature":     0.5,
 				"stop":            []any{"x"},
@@ -64,6 +64,7 @@ func TestLoadDefaults(t *testing.T) {
 		}}},
 		Limits: Limits{MaxRequestBytes: DefaultMaxRequestBytes},
 	}
+	want.Routing.setDefaults()
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.MarshalIndent(got, "", "  ")
 		w, _ := json.MarshalIndent(want, "", "  ")
@@ -84,6 +85,7 @@ func TestLoadEmpty(t *testing.T) {
 			continue
 		}
 		want := &Config{Limits: Limits{MaxRequestBytes: DefaultMaxRequestBytes}}
+		want.Routing.setDefaults()
 		cfg.Providers, cfg.Models, cfg.VirtualKeys = nil, nil, nil // [] and absent are alike
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("Load(%q) = %+v, want %+v", in, cfg, want)

@@ -30,6 +30,10 @@ func (v *validator) validate(c *Config) {
 	providers := v.providers(c.Providers)
 	models := v.models(c.Models, providers, c.Providers)
 	v.virtualKeys(c.VirtualKeys, models)
+	v.routing(&c.Routing)
+	if r := c.State.Redis; r != nil && r.Address == "" {
+		v.errs.add("state.redis.address", "required (host:port)")
+	}
 	if c.Limits.MaxRequestBytes < 0 {
 		v.errs.add("limits.max_request_bytes", "must be positive")
 	}
@@ -161,6 +165,11 @@ func (v *validator) models(ms []Model, providers map[string]int, ps []Provider) 
 		if len(m.Targets) == 0 {
 			v.errs.add(path+".targets", "at least one target is required")
 		}
+		switch m.Strategy {
+		case "", "round_robin", "least_inflight", "latency":
+		default:
+			v.errs.add(path+".strategy", "unknown strategy "+quote(m.Strategy)+hint(m.Strategy, []string{"round_robin", "least_inflight", "latency"}))
+		}
 		for j := range m.Targets {
 			t := &m.Targets[j]
 			tp := joinIndex(path+".targets", j)
@@ -174,6 +183,12 @@ func (v *validator) models(ms []Model, providers map[string]int, ps []Provider) 
 			}
 			if t.Model == "" && typ != TypeMock { // Load sets "mock" for mock providers
 				v.errs.add(tp+".model", "required")
+			}
+			if t.Weight < 0 {
+				v.errs.add(tp+".weight", "must not be negative")
+			}
+			if t.Priority != nil && *t.Priority < 0 {
+				v.errs.add(tp+".priority", "must not be negative")
 			}
 			for _, r := range reservedParams {
 				if _, ok := t.Params[r]; ok {
@@ -276,4 +291,22 @@ func validHash(s string) bool {
 		}
 	}
 	return true
+}
+
+func (v *validator) routing(r *Routing) {
+	if r.MaxAttempts < 0 {
+		v.errs.add("routing.max_attempts", "must be at least 1")
+	}
+	if r.BreakerFailures < 0 {
+		v.errs.add("routing.breaker_failures", "must be at least 1")
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"deadline", r.Deadline}, {"backoff", r.Backoff}, {"max_backoff", r.MaxBackoff}, {"cooldown", r.Cooldown},
+		{"invalid_cooldown", r.InvalidCooldown}, {"breaker_open", r.BreakerOpen}} {
+		if d.v < 0 {
+			v.errs.add("routing."+d.name, "must not be negative")
+		}
+	}
 }
