@@ -1,8 +1,9 @@
 package translate
 
 import (
-	"encoding/json"
 	"strconv"
+
+	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 // Error is an error in OpenAI's shape, with the HTTP status to answer it with.
@@ -57,9 +58,9 @@ func Unsupported(param, provider string) *Error {
 func (e *Error) JSON() []byte {
 	b := make([]byte, 0, 96+len(e.Message))
 	b = append(b, `{"error":{"message":`...)
-	b = appendJSONString(b, e.Message)
+	b = jsonx.AppendString(b, e.Message)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, e.Type)
+	b = jsonx.AppendString(b, e.Type)
 	b = append(b, `,"param":`...)
 	b = appendNullable(b, e.Param)
 	b = append(b, `,"code":`...)
@@ -71,12 +72,7 @@ func appendNullable(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return appendJSONString(b, s)
-}
-
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	return jsonx.AppendString(b, s)
 }
 
 // StreamErrorEvent returns the SSE event that ends a stream broken after its first byte:

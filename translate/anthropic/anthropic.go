@@ -49,6 +49,9 @@ func New() *Translator { return &Translator{} }
 
 // Request builds POST {base}/v1/messages from an OpenAI chat request.
 func (*Translator) Request(req *schema.ChatRequest, raw []byte, t *translate.Target) (*translate.Request, error) {
+	if e := translate.CheckChatParams(raw, ProviderType); e != nil {
+		return nil, e
+	}
 	model := t.Model
 	if model == "" {
 		model = req.Model

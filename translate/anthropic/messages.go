@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -55,7 +56,7 @@ func appendSystem(b []byte, msgs []schema.Message) ([]byte, error) {
 		return b, nil
 	case n == 1:
 		b = append(b, `,"system":`...)
-		return appendString(b, single), nil
+		return jsonx.AppendString(b, single), nil
 	}
 	b = append(b, `,"system":[`...)
 	k := 0
@@ -128,7 +129,7 @@ func appendMessages(b []byte, msgs []schema.Message) ([]byte, error) {
 		b = append(b, role...)
 		b = append(b, `","content":`...)
 		if m := &msgs[i]; count == 1 && m.Role != "tool" && !m.Content.IsParts && !m.Content.Null && len(m.ToolCalls) == 0 {
-			b = appendString(b, m.Content.Text)
+			b = jsonx.AppendString(b, m.Content.Text)
 		} else {
 			b = append(b, '[')
 			n := 0
@@ -167,12 +168,12 @@ func appendBlocks(b []byte, n *int, i int, m *schema.Message) ([]byte, error) {
 		}
 		b = sep(b, n)
 		b = append(b, `{"type":"tool_result","tool_use_id":`...)
-		b = appendString(b, m.ToolCallID)
+		b = jsonx.AppendString(b, m.ToolCallID)
 		switch {
 		case m.Content.Null:
 		case !m.Content.IsParts:
 			b = append(b, `,"content":`...)
-			b = appendString(b, m.Content.Text)
+			b = jsonx.AppendString(b, m.Content.Text)
 		default:
 			b = append(b, `,"content":[`...)
 			k := 0
@@ -240,7 +241,7 @@ func unsupportedPart(path, typ, why string) error {
 
 func appendTextBlock(b []byte, text string) []byte {
 	b = append(b, `{"type":"text","text":`...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	return append(b, '}')
 }
 
@@ -262,9 +263,9 @@ func appendImage(b []byte, img *schema.ImageURL, path string) ([]byte, error) {
 			return nil, translate.BadRequest(path+".image_url.url", "the data URL has no media type")
 		}
 		b = append(b, `{"type":"image","source":{"type":"base64","media_type":`...)
-		b = appendString(b, mediaType)
+		b = jsonx.AppendString(b, mediaType)
 		b = append(b, `,"data":`...)
-		b = appendString(b, data)
+		b = jsonx.AppendString(b, data)
 		return append(b, "}}"...), nil
 	}
 	if _, ok := cutPrefixFold(u, "https://"); !ok {
@@ -273,7 +274,7 @@ func appendImage(b []byte, img *schema.ImageURL, path string) ([]byte, error) {
 		}
 	}
 	b = append(b, `{"type":"image","source":{"type":"url","url":`...)
-	b = appendString(b, u)
+	b = jsonx.AppendString(b, u)
 	return append(b, "}}"...), nil
 }
 
@@ -306,9 +307,9 @@ func appendToolUse(b []byte, n *int, i, j int, tc *schema.ToolCall) ([]byte, err
 	}
 	b = sep(b, n)
 	b = append(b, `{"type":"tool_use","id":`...)
-	b = appendString(b, tc.ID)
+	b = jsonx.AppendString(b, tc.ID)
 	b = append(b, `,"name":`...)
-	b = appendString(b, tc.Function.Name)
+	b = jsonx.AppendString(b, tc.Function.Name)
 	b = append(b, `,"input":`...)
 	b = append(b, args...)
 	return append(b, '}'), nil

@@ -10,7 +10,9 @@ import (
 // checkUnsupported refuses the parameters the Messages API has no equivalent for.
 // Values that ask for nothing beyond the default (n=1, penalties of 0, logprobs=false,
 // store=false, an empty logit_bias or metadata, modalities ["text"], service_tier
-// "auto" or "default") are accepted.
+// "auto" or "default") are accepted. prompt_cache_key, a cache-routing hint that
+// changes no answer, is accepted and not forwarded (Anthropic caches by cache_control
+// breakpoints, which have no key).
 func checkUnsupported(req *schema.ChatRequest) error {
 	param := ""
 	switch {
@@ -46,6 +48,8 @@ func checkUnsupported(req *schema.ChatRequest) error {
 		param = "metadata"
 	case req.ServiceTier != "" && req.ServiceTier != "auto" && req.ServiceTier != "default":
 		param = "service_tier"
+	case req.Verbosity != "":
+		param = "verbosity"
 	}
 	if param != "" {
 		return translate.Unsupported(param, ProviderType)

@@ -3,6 +3,7 @@ package anthropic
 import (
 	"strconv"
 
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -27,18 +28,18 @@ func buildBody(req *schema.ChatRequest, model string) ([]byte, error) {
 
 	b := make([]byte, 0, estimateSize(req))
 	b = append(b, `{"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"max_tokens":`...)
-	b = appendInt(b, maxTokens)
+	b = jsonx.AppendInt(b, maxTokens)
 	if b, err = appendSystem(b, req.Messages); err != nil {
 		return nil, err
 	}
 	if b, err = appendMessages(b, req.Messages); err != nil {
 		return nil, err
 	}
-	if req.User != "" {
+	if id := endUserID(req); id != "" {
 		b = append(b, `,"metadata":{"user_id":`...)
-		b = appendString(b, req.User)
+		b = jsonx.AppendString(b, id)
 		b = append(b, '}')
 	}
 	if len(req.Stop) > 0 {
@@ -47,7 +48,7 @@ func buildBody(req *schema.ChatRequest, model string) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonx.AppendString(b, s)
 		}
 		b = append(b, ']')
 	}
@@ -64,7 +65,7 @@ func buildBody(req *schema.ChatRequest, model string) ([]byte, error) {
 	}
 	if budget > 0 {
 		b = append(b, `,"thinking":{"type":"enabled","budget_tokens":`...)
-		b = appendInt(b, budget)
+		b = jsonx.AppendInt(b, budget)
 		b = append(b, '}')
 	}
 	if req.Stream {
@@ -98,4 +99,13 @@ func estimateSize(req *schema.ChatRequest) int {
 		n += 128 + len(rf.JSONSchema.Schema) + len(rf.JSONSchema.Description)
 	}
 	return n
+}
+
+// endUserID returns the id of the application's end user for metadata.user_id:
+// safety_identifier, OpenAI's successor of user for that purpose, else user.
+func endUserID(req *schema.ChatRequest) string {
+	if req.SafetyIdentifier != "" {
+		return req.SafetyIdentifier
+	}
+	return req.User
 }

@@ -75,6 +75,21 @@ func TestRequestBody(t *testing.T) {
 		want: `{"model":"claude-sonnet-4-5","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}],
 			"metadata":{"user_id":"user-42"},"stop_sequences":["END"],"temperature":0.7,"top_p":0.9,"stream":true}`,
 	}, {
+		name: "safety_identifier is the user_id, before user; prompt_cache_key is not forwarded",
+		in: `{"model":"m","messages":[{"role":"user","content":"Hi"}],"user":"user-42","safety_identifier":"sid-7",
+			"prompt_cache_key":"pck-1"}`,
+		want: `{"model":"claude-sonnet-4-5","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}],
+			"metadata":{"user_id":"sid-7"}}`,
+	}, {
+		name: "safety_identifier alone; null verbosity and unknown parameter",
+		in:   `{"model":"m","messages":[{"role":"user","content":"Hi"}],"safety_identifier":"sid-7","verbosity":null,"top_k":null}`,
+		want: `{"model":"claude-sonnet-4-5","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}],
+			"metadata":{"user_id":"sid-7"}}`,
+	}, {
+		name: "known parameter written with escapes",
+		in:   `{"model":"m","messages":[{"role":"user","content":"Hi"}],"temp\u0065rature":0.5}`,
+		want: `{"model":"claude-sonnet-4-5","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}],"temperature":0.5}`,
+	}, {
 		name: "stop array",
 		in:   `{"model":"m","messages":[{"role":"user","content":"Hi"}],"stop":["a","b\n"]}`,
 		want: `{"model":"claude-sonnet-4-5","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}],"stop_sequences":["a","b\n"]}`,
@@ -276,6 +291,13 @@ func TestRequestErrors(t *testing.T) {
 		{"store", `{"model":"m",` + user + `,"store":true}`, unsupported, "store"},
 		{"metadata", `{"model":"m",` + user + `,"metadata":{"k":"v"}}`, unsupported, "metadata"},
 		{"service_tier", `{"model":"m",` + user + `,"service_tier":"flex"}`, unsupported, "service_tier"},
+		{"verbosity", `{"model":"m",` + user + `,"verbosity":"high"}`, unsupported, "verbosity"},
+		{"verbosity medium", `{"model":"m",` + user + `,"verbosity":"medium"}`, unsupported, "verbosity"},
+		{"unknown parameter", `{"model":"m",` + user + `,"top_k":40}`, unsupported, "top_k"},
+		{"typo", `{"model":"m",` + user + `,"max_token":100}`, unsupported, "max_token"},
+		{"parameter in the wrong case", `{"model":"m",` + user + `,"Temperature":0.5}`, unsupported, "Temperature"},
+		{"newer OpenAI parameter", `{"model":"m",` + user + `,"prompt_cache_retention":"24h"}`, unsupported, "prompt_cache_retention"},
+		{"unknown parameter written with escapes", `{"model":"m",` + user + `,"top\u005fk":40}`, unsupported, "top_k"},
 		{"input_audio part", `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Hi"},
 			{"type":"input_audio","input_audio":{"data":"AAA=","format":"wav"}}]}]}`, unsupported, "messages[0].content[1]"},
 		{"file part", `{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":[

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -67,20 +68,20 @@ func (*Translator) Response(body []byte, req *schema.ChatRequest, t *translate.T
 
 	b := make([]byte, 0, 256+len(text)+len(reasoning)+len(body)/2)
 	b = append(b, `{"id":`...)
-	b = appendString(b, "chatcmpl-"+m.ID)
+	b = jsonx.AppendString(b, "chatcmpl-"+m.ID)
 	b = append(b, `,"object":"chat.completion","created":`...)
-	b = appendInt(b, int(t.Created))
+	b = jsonx.AppendInt(b, int(t.Created))
 	b = append(b, `,"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":`...)
 	if !hasText && calls > 0 {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, text)
+		b = jsonx.AppendString(b, text)
 	}
 	if len(reasoning) > 0 {
 		b = append(b, `,"reasoning_content":`...)
-		b = appendString(b, reasoning)
+		b = jsonx.AppendString(b, reasoning)
 	}
 	if calls > 0 {
 		b = append(b, `,"tool_calls":[`...)
@@ -95,11 +96,11 @@ func (*Translator) Response(body []byte, req *schema.ChatRequest, t *translate.T
 			}
 			n++
 			b = append(b, `{"id":`...)
-			b = appendString(b, c.ID)
+			b = jsonx.AppendString(b, c.ID)
 			b = append(b, `,"type":"function","function":{"name":`...)
-			b = appendString(b, c.Name)
+			b = jsonx.AppendString(b, c.Name)
 			b = append(b, `,"arguments":`...)
-			b = appendString(b, appendCompact(nil, c.Input))
+			b = jsonx.AppendString(b, appendCompact(nil, c.Input))
 			b = append(b, "}}"...)
 		}
 		b = append(b, ']')

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
@@ -143,24 +144,23 @@ func (s *stream) event(ev sse.Event) error {
 
 // typeOf reads the type member of an event that came without an event: line.
 func (s *stream) typeOf(data []byte) []byte {
-	sc := scanner{b: data}
-	first := true
-	if !sc.enter() {
+	sc := jsonx.NewScanner(data)
+	if !sc.EnterObject() {
 		return nil
 	}
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			return nil
 		}
 		if string(key) == "type" {
-			s.typ, ok = sc.str(s.typ[:0])
+			s.typ, ok = sc.Str(s.typ[:0])
 			if !ok {
 				return nil
 			}
 			return s.typ
 		}
-		if !sc.skip() {
+		if !sc.Skip() {
 			return nil
 		}
 	}
@@ -196,11 +196,11 @@ func (s *stream) onMessageStart(data []byte) error {
 	}
 	p := make([]byte, 0, 128+len(v.Message.ID)+len(model))
 	p = append(p, "data: {\"id\":"...)
-	p = appendString(p, "chatcmpl-"+v.Message.ID)
+	p = jsonx.AppendString(p, "chatcmpl-"+v.Message.ID)
 	p = append(p, `,"object":"chat.completion.chunk","created":`...)
-	p = appendInt(p, int(s.created))
+	p = jsonx.AppendInt(p, int(s.created))
 	p = append(p, `,"model":`...)
-	p = appendString(p, model)
+	p = jsonx.AppendString(p, model)
 	p = append(p, ',')
 	s.head = len(p)
 	s.prefix = append(p, `"choices":[{"index":0,"delta":`...)
@@ -218,7 +218,7 @@ func (s *stream) appendText(open string, text []byte) {
 	}
 	s.out = append(s.out, s.prefix...)
 	s.out = append(s.out, open...)
-	s.out = appendString(s.out, text)
+	s.out = jsonx.AppendString(s.out, text)
 	s.out = append(s.out, '}')
 	s.out = append(s.out, chunkTail...)
 }

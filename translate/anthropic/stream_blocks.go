@@ -1,7 +1,9 @@
 package anthropic
 
-// The events that come many times per stream are read with scanner, into the stream's
-// scratch buffers, so that they cost no allocation.
+import "github.com/franca-gw/franca/translate/jsonx"
+
+// The events that come many times per stream are read with jsonx.Scanner, into the
+// stream's scratch buffers, so that they cost no allocation.
 
 // onBlockStart handles content_block_start: a tool_use block opens a tool call (unless
 // it is the response_format tool); text and thinking blocks normally start empty.
@@ -9,27 +11,26 @@ func (s *stream) onBlockStart(data []byte) error {
 	if !s.started {
 		return outOfOrder("content_block_start")
 	}
-	sc := scanner{b: data}
+	sc := jsonx.NewScanner(data)
 	blk := block{index: -1}
 	valKind := valNone
 	s.typ, s.val, s.id, s.name = s.typ[:0], s.val[:0], s.id[:0], s.name[:0]
-	first := true
-	sc.enter()
+	sc.EnterObject()
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "index":
-			blk.index, _ = sc.int()
+			blk.index, _ = sc.Int()
 		case "content_block":
 			valKind = s.readBlock(&sc)
 		default:
-			sc.skip()
+			sc.Skip()
 		}
 	}
-	if !sc.end() {
+	if !sc.End() {
 		return malformed("content_block_start")
 	}
 	switch string(s.typ) {
@@ -52,11 +53,11 @@ func (s *stream) onBlockStart(data []byte) error {
 		s.calls++
 		s.out = append(s.out, s.prefix...)
 		s.out = append(s.out, `{"tool_calls":[{"index":`...)
-		s.out = appendInt(s.out, blk.call)
+		s.out = jsonx.AppendInt(s.out, blk.call)
 		s.out = append(s.out, `,"id":`...)
-		s.out = appendString(s.out, s.id)
+		s.out = jsonx.AppendString(s.out, s.id)
 		s.out = append(s.out, `,"type":"function","function":{"name":`...)
-		s.out = appendString(s.out, s.name)
+		s.out = jsonx.AppendString(s.out, s.name)
 		s.out = append(s.out, `,"arguments":""}}]}`...)
 		s.out = append(s.out, chunkTail...)
 	}
@@ -71,32 +72,31 @@ func (s *stream) onBlockStart(data []byte) error {
 }
 
 // readBlock reads the content_block object of a content_block_start.
-func (s *stream) readBlock(sc *scanner) int {
+func (s *stream) readBlock(sc *jsonx.Scanner) int {
 	kind := valNone
-	first := true
-	if !sc.enter() {
+	if !sc.EnterObject() {
 		return valNone
 	}
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			return kind
 		}
 		switch string(key) {
 		case "type":
-			s.typ, _ = sc.str(s.typ[:0])
+			s.typ, _ = sc.Str(s.typ[:0])
 		case "id":
-			s.id, _ = sc.str(s.id[:0])
+			s.id, _ = sc.Str(s.id[:0])
 		case "name":
-			s.name, _ = sc.str(s.name[:0])
+			s.name, _ = sc.Str(s.name[:0])
 		case "text":
-			s.val, _ = sc.str(s.val[:0])
+			s.val, _ = sc.Str(s.val[:0])
 			kind = valText
 		case "thinking":
-			s.val, _ = sc.str(s.val[:0])
+			s.val, _ = sc.Str(s.val[:0])
 			kind = valThinking
 		default: // input, signature, citations, …
-			sc.skip()
+			sc.Skip()
 		}
 	}
 }
@@ -117,26 +117,25 @@ func (s *stream) onDelta(data []byte) error {
 	if !s.started {
 		return outOfOrder("content_block_delta")
 	}
-	sc := scanner{b: data}
+	sc := jsonx.NewScanner(data)
 	index, valKind := -1, valNone
 	s.typ, s.val = s.typ[:0], s.val[:0]
-	first := true
-	sc.enter()
+	sc.EnterObject()
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "index":
-			index, _ = sc.int()
+			index, _ = sc.Int()
 		case "delta":
 			valKind = s.readDelta(&sc)
 		default:
-			sc.skip()
+			sc.Skip()
 		}
 	}
-	if !sc.end() {
+	if !sc.End() {
 		return malformed("content_block_delta")
 	}
 	if len(s.val) == 0 {
@@ -161,9 +160,9 @@ func (s *stream) onDelta(data []byte) error {
 		case blockTool:
 			s.out = append(s.out, s.prefix...)
 			s.out = append(s.out, `{"tool_calls":[{"index":`...)
-			s.out = appendInt(s.out, blk.call)
+			s.out = jsonx.AppendInt(s.out, blk.call)
 			s.out = append(s.out, `,"function":{"arguments":`...)
-			s.out = appendString(s.out, s.val)
+			s.out = jsonx.AppendString(s.out, s.val)
 			s.out = append(s.out, "}}]}"...)
 			s.out = append(s.out, chunkTail...)
 		}
@@ -173,31 +172,30 @@ func (s *stream) onDelta(data []byte) error {
 
 // readDelta reads the delta object of a content_block_delta into s.typ and s.val and
 // says which member held the value.
-func (s *stream) readDelta(sc *scanner) int {
+func (s *stream) readDelta(sc *jsonx.Scanner) int {
 	kind := valNone
-	first := true
-	if !sc.enter() {
+	if !sc.EnterObject() {
 		return valNone
 	}
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			return kind
 		}
 		switch string(key) {
 		case "type":
-			s.typ, _ = sc.str(s.typ[:0])
+			s.typ, _ = sc.Str(s.typ[:0])
 		case "text":
-			s.val, _ = sc.str(s.val[:0])
+			s.val, _ = sc.Str(s.val[:0])
 			kind = valText
 		case "partial_json":
-			s.val, _ = sc.str(s.val[:0])
+			s.val, _ = sc.Str(s.val[:0])
 			kind = valJSON
 		case "thinking":
-			s.val, _ = sc.str(s.val[:0])
+			s.val, _ = sc.Str(s.val[:0])
 			kind = valThinking
 		default:
-			sc.skip()
+			sc.Skip()
 		}
 	}
 }
@@ -208,12 +206,11 @@ func (s *stream) onMessageDelta(data []byte) error {
 	if !s.started {
 		return outOfOrder("message_delta")
 	}
-	sc := scanner{b: data}
+	sc := jsonx.NewScanner(data)
 	s.typ = s.typ[:0]
-	first := true
-	sc.enter()
+	sc.EnterObject()
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			break
 		}
@@ -223,10 +220,10 @@ func (s *stream) onMessageDelta(data []byte) error {
 		case "usage":
 			s.readUsage(&sc)
 		default:
-			sc.skip()
+			sc.Skip()
 		}
 	}
-	if !sc.end() {
+	if !sc.End() {
 		return malformed("message_delta")
 	}
 	if len(s.typ) > 0 {
@@ -236,32 +233,30 @@ func (s *stream) onMessageDelta(data []byte) error {
 }
 
 // readStopReason reads delta.stop_reason (a string or null) into s.typ.
-func (s *stream) readStopReason(sc *scanner) {
-	first := true
-	if !sc.enter() {
+func (s *stream) readStopReason(sc *jsonx.Scanner) {
+	if !sc.EnterObject() {
 		return
 	}
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			return
 		}
-		if string(key) == "stop_reason" && sc.peek() == '"' {
-			s.typ, _ = sc.str(s.typ[:0])
+		if string(key) == "stop_reason" && sc.Peek() == '"' {
+			s.typ, _ = sc.Str(s.typ[:0])
 		} else {
-			sc.skip()
+			sc.Skip()
 		}
 	}
 }
 
 // readUsage reads the counts of a message_delta's usage; null counts are left as they were.
-func (s *stream) readUsage(sc *scanner) {
-	first := true
-	if !sc.enter() {
+func (s *stream) readUsage(sc *jsonx.Scanner) {
+	if !sc.EnterObject() {
 		return
 	}
 	for {
-		key, ok := sc.next(&first, &s.key)
+		key, ok := sc.NextKey(&s.key)
 		if !ok {
 			return
 		}
@@ -276,10 +271,10 @@ func (s *stream) readUsage(sc *scanner) {
 		case "cache_read_input_tokens":
 			dst = &s.tok.CacheReadInputTokens
 		}
-		if dst == nil || sc.peek() == 'n' {
-			sc.skip()
+		if dst == nil || sc.Peek() == 'n' {
+			sc.Skip()
 			continue
 		}
-		*dst, _ = sc.int()
+		*dst, _ = sc.Int()
 	}
 }

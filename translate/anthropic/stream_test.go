@@ -8,6 +8,7 @@ import (
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
 	"github.com/franca-gw/franca/internal/ssetest"
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -45,7 +46,7 @@ func (c *chunks) raw(s string) *chunks {
 
 func (c *chunks) done() string { return c.b.String() + "data: [DONE]\n\n" }
 
-func itoa(n int) string { return string(appendInt(nil, n)) }
+func itoa(n int) string { return string(jsonx.AppendInt(nil, n)) }
 
 const (
 	plainReq   = `{"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true}`

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -130,7 +131,7 @@ func appendTools(b []byte, req *schema.ChatRequest, jt jsonTool, jsonOn bool) ([
 	switch {
 	case jsonOn && (len(req.Tools) == 0 || (tc != nil && tc.Mode == "none")):
 		b = append(b, `,"tool_choice":{"type":"tool","name":`...)
-		b = appendString(b, jt.name)
+		b = jsonx.AppendString(b, jt.name)
 		return append(b, '}'), nil
 	case jsonOn:
 		b = append(b, `,"tool_choice":{"type":"any"`...)
@@ -140,7 +141,7 @@ func appendTools(b []byte, req *schema.ChatRequest, jt jsonTool, jsonOn bool) ([
 		return b, nil
 	case tc.Function != "":
 		b = append(b, `,"tool_choice":{"type":"tool","name":`...)
-		b = appendString(b, tc.Function)
+		b = jsonx.AppendString(b, tc.Function)
 	case tc.Mode == "none":
 		return append(b, `,"tool_choice":{"type":"none"}`...), nil
 	case tc.Mode == "required":
@@ -156,10 +157,10 @@ func appendTools(b []byte, req *schema.ChatRequest, jt jsonTool, jsonOn bool) ([
 
 func appendToolDef(b []byte, name, description string, schema []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = appendString(b, name)
+	b = jsonx.AppendString(b, name)
 	if description != "" {
 		b = append(b, `,"description":`...)
-		b = appendString(b, description)
+		b = jsonx.AppendString(b, description)
 	}
 	b = append(b, `,"input_schema":`...)
 	b = append(b, bytes.TrimSpace(schema)...)

@@ -1,6 +1,10 @@
 package anthropic
 
-import "github.com/franca-gw/franca/translate/schema"
+import (
+	"github.com/franca-gw/franca/translate/schema"
+
+	"github.com/franca-gw/franca/translate/jsonx"
+)
 
 // tokens are the counts Anthropic reports in a message's usage object.
 type tokens struct {
@@ -29,13 +33,13 @@ func (k tokens) usage() *schema.Usage {
 func (k tokens) appendUsage(b []byte) []byte {
 	prompt := k.InputTokens + k.CacheReadInputTokens + k.CacheCreationInputTokens
 	b = append(b, `{"prompt_tokens":`...)
-	b = appendInt(b, prompt)
+	b = jsonx.AppendInt(b, prompt)
 	b = append(b, `,"completion_tokens":`...)
-	b = appendInt(b, k.OutputTokens)
+	b = jsonx.AppendInt(b, k.OutputTokens)
 	b = append(b, `,"total_tokens":`...)
-	b = appendInt(b, prompt+k.OutputTokens)
+	b = jsonx.AppendInt(b, prompt+k.OutputTokens)
 	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
-	b = appendInt(b, k.CacheReadInputTokens)
+	b = jsonx.AppendInt(b, k.CacheReadInputTokens)
 	return append(b, `},"completion_tokens_details":{"reasoning_tokens":0}}`...)
 }
 

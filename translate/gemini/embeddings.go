@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -36,13 +37,13 @@ func (tr *Translator) EmbeddingsRequest(req *schema.EmbeddingsRequest, raw []byt
 			b = append(b, ',')
 		}
 		b = append(b, `{"model":`...)
-		b = appendString(b, model)
+		b = jsonx.AppendString(b, model)
 		b = append(b, `,"content":{"parts":[{"text":`...)
-		b = appendString(b, s)
+		b = jsonx.AppendString(b, s)
 		b = append(b, `}]}`...)
 		if req.Dimensions != nil {
 			b = append(b, `,"outputDimensionality":`...)
-			b = appendInt(b, *req.Dimensions)
+			b = jsonx.AppendInt(b, *req.Dimensions)
 		}
 		b = append(b, '}')
 	}
@@ -73,7 +74,7 @@ func (tr *Translator) EmbeddingsResponse(body []byte, req *schema.EmbeddingsRequ
 			out = append(out, ',')
 		}
 		out = append(out, `{"object":"embedding","index":`...)
-		out = appendInt(out, i)
+		out = jsonx.AppendInt(out, i)
 		out = append(out, `,"embedding":`...)
 		var err error
 		if b64 {
@@ -91,7 +92,7 @@ func (tr *Translator) EmbeddingsResponse(body []byte, req *schema.EmbeddingsRequ
 		out = append(out, '}')
 	}
 	out = append(out, `],"model":`...)
-	out = appendString(out, t.Model)
+	out = jsonx.AppendString(out, t.Model)
 	out = append(out, `,"usage":{"prompt_tokens":0,"total_tokens":0}}`...)
 	return out, &schema.Usage{}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -31,10 +32,10 @@ func appendTools(b []byte, req *schema.ChatRequest) ([]byte, error) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"name":`...)
-		b = appendString(b, t.Function.Name)
+		b = jsonx.AppendString(b, t.Function.Name)
 		if t.Function.Description != "" {
 			b = append(b, `,"description":`...)
-			b = appendString(b, t.Function.Description)
+			b = jsonx.AppendString(b, t.Function.Description)
 		}
 		if isSet(t.Function.Parameters) {
 			p := bytes.TrimSpace(t.Function.Parameters)
@@ -57,7 +58,7 @@ func appendTools(b []byte, req *schema.ChatRequest) ([]byte, error) {
 			return nil, translate.BadRequest("tool_choice", "tool_choice names function "+strconv.Quote(tc.Function)+", which is not among tools")
 		}
 		b = append(b, `"ANY","allowedFunctionNames":[`...)
-		b = appendString(b, tc.Function)
+		b = jsonx.AppendString(b, tc.Function)
 		b = append(b, ']')
 	case tc.Mode == "none":
 		b = append(b, `"NONE"`...)
@@ -103,7 +104,7 @@ func appendGenerationConfig(b []byte, req *schema.ChatRequest) ([]byte, error) {
 	if n := req.MaxOutputTokens(); n != nil {
 		sep()
 		b = append(b, `"maxOutputTokens":`...)
-		b = appendInt(b, *n)
+		b = jsonx.AppendInt(b, *n)
 	}
 	if len(req.Stop) > 0 {
 		sep()
@@ -112,14 +113,14 @@ func appendGenerationConfig(b []byte, req *schema.ChatRequest) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonx.AppendString(b, s)
 		}
 		b = append(b, ']')
 	}
 	if req.N != nil {
 		sep()
 		b = append(b, `"candidateCount":`...)
-		b = appendInt(b, *req.N)
+		b = jsonx.AppendInt(b, *req.N)
 	}
 	if req.Seed != nil {
 		sep()
@@ -133,7 +134,7 @@ func appendGenerationConfig(b []byte, req *schema.ChatRequest) ([]byte, error) {
 		b = append(b, `"responseLogprobs":true`...)
 		if req.TopLogprobs != nil {
 			b = append(b, `,"logprobs":`...)
-			b = appendInt(b, *req.TopLogprobs)
+			b = jsonx.AppendInt(b, *req.TopLogprobs)
 		}
 	} else if req.TopLogprobs != nil {
 		return nil, translate.BadRequest("top_logprobs", "top_logprobs requires logprobs to be true")
@@ -166,7 +167,7 @@ func appendGenerationConfig(b []byte, req *schema.ChatRequest) ([]byte, error) {
 		}
 		sep()
 		b = append(b, `"thinkingConfig":{"thinkingBudget":`...)
-		b = appendInt(b, budget)
+		b = jsonx.AppendInt(b, budget)
 		if budget > 0 {
 			b = append(b, `,"includeThoughts":true`...)
 		}
@@ -176,4 +177,9 @@ func appendGenerationConfig(b []byte, req *schema.ChatRequest) ([]byte, error) {
 		return b[:start], nil
 	}
 	return append(b, '}'), nil
+}
+
+// appendFloat appends f as a JSON number (the shortest form that reads back the same).
+func appendFloat(b []byte, f float64) []byte {
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }

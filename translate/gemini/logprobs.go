@@ -3,6 +3,8 @@ package gemini
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 // logprobsResult is a candidate's logprobsResult.
@@ -44,7 +46,7 @@ func appendLogprobs(b []byte, r *logprobsResult) []byte {
 
 func appendTokenLogprob(b []byte, t tokenLogprob) []byte {
 	b = append(b, `{"token":`...)
-	b = appendString(b, t.Token)
+	b = jsonx.AppendString(b, t.Token)
 	b = append(b, `,"logprob":`...)
 	lp := t.LogProbability
 	if math.IsInf(lp, 0) || math.IsNaN(lp) {
@@ -56,7 +58,7 @@ func appendTokenLogprob(b []byte, t tokenLogprob) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendInt(b, int(t.Token[i]))
+		b = jsonx.AppendInt(b, int(t.Token[i]))
 	}
 	return append(b, "]}"...)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -82,9 +83,9 @@ func (w *contentsWriter) media(param, u string) error {
 	}
 	w.part("user")
 	w.b = append(w.b, `{"fileData":{"mimeType":`...)
-	w.b = appendString(w.b, imageTypeByExt(u))
+	w.b = jsonx.AppendString(w.b, imageTypeByExt(u))
 	w.b = append(w.b, `,"fileUri":`...)
-	w.b = appendString(w.b, u)
+	w.b = jsonx.AppendString(w.b, u)
 	w.b = append(w.b, "}}"...)
 	return nil
 }
@@ -92,9 +93,9 @@ func (w *contentsWriter) media(param, u string) error {
 func (w *contentsWriter) inlineData(mime, data string) {
 	w.part("user")
 	w.b = append(w.b, `{"inlineData":{"mimeType":`...)
-	w.b = appendString(w.b, mime)
+	w.b = jsonx.AppendString(w.b, mime)
 	w.b = append(w.b, `,"data":`...)
-	w.b = appendString(w.b, data)
+	w.b = jsonx.AppendString(w.b, data)
 	w.b = append(w.b, "}}"...)
 }
 

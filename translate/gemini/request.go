@@ -7,12 +7,16 @@ import (
 	"strings"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
 // Request builds the generateContent (or, for a stream, streamGenerateContent?alt=sse)
 // request for req.
 func (tr *Translator) Request(req *schema.ChatRequest, raw []byte, t *translate.Target) (*translate.Request, error) {
+	if e := translate.CheckChatParams(raw, providerType); e != nil {
+		return nil, e
+	}
 	if err := checkUnsupported(req); err != nil {
 		return nil, err
 	}
@@ -55,7 +59,9 @@ func isSet(raw json.RawMessage) bool {
 	return len(raw) > 0 && string(raw) != "null"
 }
 
-// checkUnsupported refuses the parameters Gemini cannot honour.
+// checkUnsupported refuses the parameters Gemini cannot honour. user,
+// safety_identifier, prompt_cache_key and metadata change no answer and Gemini has no
+// place for them: they are accepted and not forwarded.
 func checkUnsupported(req *schema.ChatRequest) error {
 	switch {
 	case isSet(req.LogitBias) && string(bytes.TrimSpace(req.LogitBias)) != "{}":
@@ -74,6 +80,8 @@ func checkUnsupported(req *schema.ChatRequest) error {
 		return translate.Unsupported("store", providerType)
 	case req.ParallelToolCalls != nil && !*req.ParallelToolCalls && len(req.Tools) > 0:
 		return translate.Unsupported("parallel_tool_calls", providerType)
+	case req.Verbosity != "":
+		return translate.Unsupported("verbosity", providerType)
 	}
 	switch req.ServiceTier {
 	case "", "auto", "default":
@@ -116,7 +124,7 @@ func (w *contentsWriter) part(role string) {
 func (w *contentsWriter) text(role, s string) {
 	w.part(role)
 	w.b = append(w.b, `{"text":`...)
-	w.b = appendString(w.b, s)
+	w.b = jsonx.AppendString(w.b, s)
 	w.b = append(w.b, '}')
 }
 
@@ -225,13 +233,13 @@ func (w *contentsWriter) functionCall(i, j int, tc *schema.ToolCall) error {
 	_, sig := splitToolCallID(tc.ID)
 	w.part("model")
 	w.b = append(w.b, `{"functionCall":{"name":`...)
-	w.b = appendString(w.b, tc.Function.Name)
+	w.b = jsonx.AppendString(w.b, tc.Function.Name)
 	w.b = append(w.b, `,"args":`...)
 	w.b = append(w.b, args...)
 	w.b = append(w.b, '}')
 	if sig != "" {
 		w.b = append(w.b, `,"thoughtSignature":`...)
-		w.b = appendString(w.b, sig)
+		w.b = jsonx.AppendString(w.b, sig)
 	}
 	w.b = append(w.b, '}')
 	return nil
@@ -262,13 +270,13 @@ func (w *contentsWriter) toolMessage(i int, m *schema.Message, earlier []schema.
 	}
 	w.part("user")
 	w.b = append(w.b, `{"functionResponse":{"name":`...)
-	w.b = appendString(w.b, name)
+	w.b = jsonx.AppendString(w.b, name)
 	w.b = append(w.b, `,"response":`...)
 	if t := strings.TrimSpace(text); len(t) > 0 && t[0] == '{' && json.Valid([]byte(t)) {
 		w.b = append(w.b, t...)
 	} else {
 		w.b = append(w.b, `{"result":`...)
-		w.b = appendString(w.b, text)
+		w.b = jsonx.AppendString(w.b, text)
 		w.b = append(w.b, '}')
 	}
 	w.b = append(w.b, "}}"...)
@@ -303,7 +311,7 @@ func appendSystem(b []byte, msgs []schema.Message) ([]byte, error) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"text":`...)
-		b = appendString(b, s)
+		b = jsonx.AppendString(b, s)
 		b = append(b, '}')
 		n++
 	}

@@ -165,6 +165,13 @@ func TestRequestBody(t *testing.T) {
 			`{"contents":[{"role":"user","parts":[{"text":"quote \" backslash \\ ctl \u0001 tab \t line \u2028 é 😀 <&>"}]}]}`},
 		{"empty texts skipped", `{"model":"m","messages":[{"role":"system","content":""},{"role":"user","content":[{"type":"text","text":""},{"type":"text","text":"x"}]}]}`,
 			`{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`},
+		{"safety_identifier and prompt_cache_key accepted, not forwarded", `{"model":"m","messages":[{"role":"user","content":"x"}],
+			"safety_identifier":"sid-1","prompt_cache_key":"pck-1","user":"u-1"}`,
+			`{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`},
+		{"verbosity and an unknown parameter null", `{"model":"m","messages":[{"role":"user","content":"x"}],"verbosity":null,"top_k":null}`,
+			`{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`},
+		{"known key written with escapes", `{"model":"m","messages":[{"role":"user","content":"x"}],"temp\u0065rature":0.5}`,
+			`{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"temperature":0.5}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,6 +226,12 @@ func TestRequestErrors(t *testing.T) {
 		{"function_call", `{"model":"m","messages":[` + user + `],"function_call":"auto"}`, "function_call", "unsupported_parameter"},
 		{"store", `{"model":"m","messages":[` + user + `],"store":true}`, "store", "unsupported_parameter"},
 		{"service_tier", `{"model":"m","messages":[` + user + `],"service_tier":"flex"}`, "service_tier", "unsupported_parameter"},
+		{"verbosity", `{"model":"m","messages":[` + user + `],"verbosity":"low"}`, "verbosity", "unsupported_parameter"},
+		{"verbosity medium", `{"model":"m","messages":[` + user + `],"verbosity":"medium"}`, "verbosity", "unsupported_parameter"},
+		{"unknown parameter", `{"model":"m","messages":[` + user + `],"temprature":0.5}`, "temprature", "unsupported_parameter"},
+		{"parameter in the wrong case", `{"model":"m","messages":[` + user + `],"Temperature":0.5}`, "Temperature", "unsupported_parameter"},
+		{"newer OpenAI parameter", `{"model":"m","messages":[` + user + `],"prompt_cache_retention":"24h"}`, "prompt_cache_retention", "unsupported_parameter"},
+		{"unknown parameter written with escapes", `{"model":"m","messages":[` + user + `],"top\u005fk":40}`, "top_k", "unsupported_parameter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

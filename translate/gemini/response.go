@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -70,11 +71,11 @@ func (tr *Translator) Response(body []byte, req *schema.ChatRequest, t *translat
 	}
 	b := make([]byte, 0, len(body)/2+256)
 	b = append(b, `{"id":`...)
-	b = appendString(b, completionID(r.ResponseID, t.Created))
+	b = jsonx.AppendString(b, completionID(r.ResponseID, t.Created))
 	b = append(b, `,"object":"chat.completion","created":`...)
 	b = strconv.AppendInt(b, t.Created, 10)
 	b = append(b, `,"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"choices":[`...)
 	if len(r.Candidates) == 0 {
 		b = append(b, `{"index":0,"message":{"role":"assistant","content":null,"refusal":null},"logprobs":null,"finish_reason":"content_filter"}`...)
@@ -120,19 +121,19 @@ func appendChoice(b []byte, c *candidate, k int, scratch *bytes.Buffer) ([]byte,
 		}
 	}
 	b = append(b, `{"index":`...)
-	b = appendInt(b, index)
+	b = jsonx.AppendInt(b, index)
 	b = append(b, `,"message":{"role":"assistant","content":`...)
 	// Content is null when there is no text, and also when there are only empty texts
 	// (a lone thought signature) beside function calls, as OpenAI writes tool calls.
 	if hasText && (len(text) > 0 || calls == 0) {
-		b = appendString(b, text)
+		b = jsonx.AppendString(b, text)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"refusal":null`...)
 	if hasThoughts {
 		b = append(b, `,"reasoning_content":`...)
-		b = appendString(b, thoughts)
+		b = jsonx.AppendString(b, thoughts)
 	}
 	if calls > 0 {
 		b = append(b, `,"tool_calls":[`...)
@@ -146,15 +147,15 @@ func appendChoice(b []byte, c *candidate, k int, scratch *bytes.Buffer) ([]byte,
 				b = append(b, ',')
 			}
 			b = append(b, `{"id":`...)
-			b = appendString(b, toolCallID(fc.ID, p.ThoughtSignature, index, n))
+			b = jsonx.AppendString(b, toolCallID(fc.ID, p.ThoughtSignature, index, n))
 			b = append(b, `,"type":"function","function":{"name":`...)
-			b = appendString(b, fc.Name)
+			b = jsonx.AppendString(b, fc.Name)
 			b = append(b, `,"arguments":`...)
 			args, err := compactArgs(scratch, fc.Args)
 			if err != nil {
 				return nil, err
 			}
-			b = appendString(b, args)
+			b = jsonx.AppendString(b, args)
 			b = append(b, "}}"...)
 			n++
 		}
@@ -167,7 +168,7 @@ func appendChoice(b []byte, c *candidate, k int, scratch *bytes.Buffer) ([]byte,
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"finish_reason":`...)
-	b = appendString(b, finishReason(c.FinishReason, calls > 0))
+	b = jsonx.AppendString(b, finishReason(c.FinishReason, calls > 0))
 	return append(b, '}'), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
@@ -112,107 +113,113 @@ func (s *stream) Usage() *schema.Usage {
 }
 
 // event handles one upstream event. It walks the JSON once, writing chunks as it meets
-// the parts; only values it needs whole are skipped and looked at again.
+// the parts; only values it needs whole are kept aside and looked at again. Keys are
+// read with NextKey(nil): only a key written with escapes, which Gemini does not write,
+// costs an allocation.
 func (s *stream) event(ev sse.Event) error {
 	b := ev.Data
-	i := skipWS(b, 0)
-	if i == len(b) || string(b[i:]) == "[DONE]" {
+	sc := jsonx.NewScanner(b)
+	sc.Peek()
+	if i := sc.Pos(); i == len(b) || string(b[i:]) == "[DONE]" {
 		return nil
 	}
-	if s.head == nil && !s.start(b, i) {
+	if s.head == nil && !s.start(sc) {
 		return errMalformed("a stream event that is not a JSON object")
 	}
 	mark := len(s.out)
-	var feedback, errObj span
+	var feedback, errObj []byte
 	n := 0
-	it := membersAt(b, i, 0)
+	sc.EnterObject()
 	for {
-		key, v, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "candidates":
-			end, err := s.candidates(b, v, &n)
-			if err != nil {
+			if err := s.candidates(&sc, &n); err != nil {
 				return err
 			}
-			it.resume(end, true)
 		case "usageMetadata":
-			it.resume(s.readUsage(b, v))
+			s.readUsage(&sc)
 		case "promptFeedback":
-			feedback = it.span()
+			feedback = sc.Value()
 		case "error":
-			errObj = it.span()
+			errObj = sc.Value()
 		default:
-			it.skip()
+			sc.Skip()
 		}
 	}
-	if it.bad || skipWS(b, it.end()) != len(b) {
+	if !sc.End() {
 		return errMalformed("a stream event that is not a JSON object")
 	}
-	if errObj.ok() {
-		s.out = append(s.out[:mark], streamError(b[errObj.s:errObj.e]).StreamErrorEvent()...)
+	if errObj != nil {
+		s.out = append(s.out[:mark], streamError(errObj).StreamErrorEvent()...)
 		s.stopped = true
 		return errStop
 	}
-	if n == 0 && feedback.ok() {
-		s.promptBlocked(b, feedback)
+	if n == 0 && feedback != nil {
+		s.promptBlocked(feedback)
 	}
 	return nil
 }
 
 // start builds the chunk head from the first event's responseId and modelVersion, which
-// Gemini writes after the candidates. It reports whether the event is an object.
-func (s *stream) start(b []byte, i int) bool {
-	var id, model span
-	it := membersAt(b, i, 0)
+// Gemini writes after the candidates. sc is a copy of the event's scanner, at its
+// start. It reports whether the event is an object.
+func (s *stream) start(sc jsonx.Scanner) bool {
+	var id, model []byte
+	if !sc.EnterObject() {
+		return false
+	}
 	for {
-		key, _, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "responseId":
-			id = it.span()
+			id = sc.Value()
 		case "modelVersion":
-			model = it.span()
+			model = sc.Value()
 		default:
-			it.skip()
+			sc.Skip()
 		}
 	}
-	if it.bad {
+	if !sc.OK() {
 		return false
 	}
 	h := make([]byte, 0, 160)
 	h = append(h, `data: {"id":`...)
-	if raw := unquote(s.strBuf, b, id); len(raw) > 0 {
-		h = appendString(h, "chatcmpl-"+string(raw))
+	if raw := s.unquote(id); len(raw) > 0 {
+		h = jsonx.AppendString(h, "chatcmpl-"+string(raw))
 	} else {
-		h = appendString(h, completionID("", s.created))
+		h = jsonx.AppendString(h, completionID("", s.created))
 	}
 	h = append(h, `,"object":"chat.completion.chunk","created":`...)
 	h = strconv.AppendInt(h, s.created, 10)
 	h = append(h, `,"model":`...)
-	if isString(b, model) && model.e-model.s > 2 {
-		h = appendLiteral(h, b, model)
+	if jsonx.IsString(model) && len(model) > 2 {
+		h = jsonx.AppendLiteral(h, model)
 	} else {
-		h = appendString(h, s.model)
+		h = jsonx.AppendString(h, s.model)
 	}
 	s.head = append(h, `,"choices":[`...)
 	return true
 }
 
-// readUsage reads usageMetadata at b[i] and returns its end.
-func (s *stream) readUsage(b []byte, i int) (int, bool) {
-	it := membersAt(b, i, 1)
+// readUsage reads the usageMetadata object sc is at.
+func (s *stream) readUsage(sc *jsonx.Scanner) {
 	var u usageMeta
+	if !sc.EnterObject() {
+		return
+	}
 	for {
-		key, _, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
-		n, _ := intValue(b, it.span())
+		n, _ := intValue(sc.Value())
 		switch string(key) {
 		case "promptTokenCount":
 			u.PromptTokenCount = n
@@ -226,9 +233,27 @@ func (s *stream) readUsage(b []byte, i int) (int, bool) {
 			u.ThoughtsTokenCount = n
 		}
 	}
-	if it.bad {
-		return 0, false
+	if sc.OK() {
+		s.usage, s.hasUse = u, true
 	}
-	s.usage, s.hasUse = u, true
-	return it.end(), true
+}
+
+// unquote returns the decoded text of the string literal v (as the scanner returned
+// it): its content as it is when it has no escape, else decoded into the stream's
+// scratch buffer. It returns nothing when v is not a string.
+func (s *stream) unquote(v []byte) []byte {
+	if jsonx.IsString(v) && bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1]
+	}
+	s.strBuf, _ = jsonx.AppendUnquoted(s.strBuf[:0], v)
+	return s.strBuf
+}
+
+// intValue parses an integer number, or an integer in a string (proto3 JSON writes int64
+// that way). ok is false for anything else.
+func intValue(v []byte) (int, bool) {
+	if jsonx.IsString(v) && len(v) >= 2 {
+		v = v[1 : len(v)-1]
+	}
+	return jsonx.Int(v)
 }

@@ -1,6 +1,10 @@
 package gemini
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/franca-gw/franca/translate/jsonx"
+)
 
 // choice returns the state of choice k, growing the list as needed.
 func (s *stream) choice(k int) *choiceState {
@@ -15,7 +19,7 @@ func (s *stream) choice(k int) *choiceState {
 func (s *stream) open(k int, c *choiceState) {
 	s.out = append(s.out, s.head...)
 	s.out = append(s.out, `{"index":`...)
-	s.out = appendInt(s.out, k)
+	s.out = jsonx.AppendInt(s.out, k)
 	s.out = append(s.out, `,"delta":{`...)
 	if !c.started {
 		c.started = true
@@ -32,251 +36,247 @@ func (s *stream) sep() {
 
 const chunkTail = "},\"finish_reason\":null}]}\n\n"
 
-// candidates walks the candidates array at b[i], counting them in n, and returns its end.
-func (s *stream) candidates(b []byte, i int, n *int) (int, error) {
-	it := elementsAt(b, i, 1)
-	for {
-		v, ok := it.start()
-		if !ok {
-			break
+// candidates walks the candidates array sc is at, counting them in n.
+func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
+	if !sc.EnterArray() {
+		return errMalformed("a malformed candidates list")
+	}
+	for sc.NextElem() {
+		if err := s.candidate(sc, *n); err != nil {
+			return err
 		}
-		end, err := s.candidate(b, v, *n)
-		if err != nil {
-			return 0, err
-		}
-		it.resume(end, true)
 		*n++
 	}
-	if it.bad {
-		return 0, errMalformed("a malformed candidates list")
+	if !sc.OK() {
+		return errMalformed("a malformed candidates list")
 	}
-	return it.end(), nil
+	return nil
 }
 
-// candidate handles the candidate at b[i], the pos-th of its event, and returns its end.
-// Gemini writes a candidate's index and logprobs after its content, so the content is
-// written as choice pos at once, and written again in the rare case that the index says
-// otherwise or logprobs are to go with it.
-func (s *stream) candidate(b []byte, i, pos int) (int, error) {
+// candidate handles the candidate sc is at, the pos-th of its event. Gemini writes a
+// candidate's index and logprobs after its content, so the content is written as choice
+// pos at once, and written again in the rare case that the index says otherwise or
+// logprobs are to go with it.
+func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 	k := pos
 	if k >= maxChoices {
-		return 0, errMalformed("more than " + strconv.Itoa(maxChoices) + " candidates")
+		return errMalformed("more than " + strconv.Itoa(maxChoices) + " candidates")
 	}
 	mark, saved := len(s.out), *s.choice(k)
-	var reason, index, logprobs span
-	content := -1
-	it := membersAt(b, i, 2)
+	var reason, index, logprobs []byte
+	var content jsonx.Scanner // at the content, to walk it again
+	hasContent := false
+	if !sc.EnterObject() {
+		return errMalformed("a malformed candidate")
+	}
 	for {
-		key, v, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "content":
-			content = v
-			end, _, err := s.content(b, v, k, span{})
-			if err != nil {
-				return 0, err
+			content, hasContent = *sc, true
+			if _, err := s.content(sc, k, nil); err != nil {
+				return err
 			}
-			it.resume(end, true)
 		case "finishReason":
-			reason = it.span()
+			reason = sc.Value()
 		case "index":
-			index = it.span()
+			index = sc.Value()
 		case "logprobsResult":
-			logprobs = it.span()
+			logprobs = sc.Value()
 		default:
-			it.skip()
+			sc.Skip()
 		}
 	}
-	if it.bad {
-		return 0, errMalformed("a malformed candidate")
+	if !sc.OK() {
+		return errMalformed("a malformed candidate")
 	}
-	if index.ok() {
-		n, ok := intValue(b, index)
+	if index != nil {
+		n, ok := intValue(index)
 		if !ok || n < 0 || n >= maxChoices {
-			return 0, errMalformed("a candidate index that is not a small number")
+			return errMalformed("a candidate index that is not a small number")
 		}
 		k = n
 	}
 	wroteLogprobs := false
-	if k != pos || logprobs.ok() {
+	if k != pos || logprobs != nil {
 		// Undo what was written as choice pos, and write the content again.
 		*s.choice(pos) = saved
 		s.out = s.out[:mark]
-		if content >= 0 {
+		if hasContent {
 			var err error
-			if _, wroteLogprobs, err = s.content(b, content, k, logprobs); err != nil {
-				return 0, err
+			if wroteLogprobs, err = s.content(&content, k, logprobs); err != nil {
+				return err
 			}
 		}
 	}
 	c := s.choice(k)
-	if isString(b, reason) && !strEquals(b, reason, "FINISH_REASON_UNSPECIFIED") && !c.finished {
+	if jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
 		s.open(k, c)
 		s.out = append(s.out, '}')
-		if logprobs.ok() && !wroteLogprobs {
+		if logprobs != nil && !wroteLogprobs {
 			s.out = append(s.out, `,"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, b[logprobs.s:logprobs.e])
+			s.out = appendLogprobsJSON(s.out, logprobs)
 		}
 		s.out = append(s.out, `,"finish_reason":"`...)
-		s.out = append(s.out, finishReason(rawContent(b, reason), c.calls > 0)...)
+		s.out = append(s.out, finishReason(reason[1:len(reason)-1], c.calls > 0)...)
 		s.out = append(s.out, "\"}]}\n\n"...)
 		c.finished = true
 	}
-	return it.end(), nil
+	return nil
 }
 
-// content writes the parts of the content object at b[i] as chunks of choice k, the first
-// text chunk with logprobs when they are given. It returns the object's end and whether
-// it wrote the logprobs.
-func (s *stream) content(b []byte, i, k int, logprobs span) (int, bool, error) {
+// content writes the parts of the content object sc is at as chunks of choice k, the
+// first text chunk with logprobs when they are given. It reports whether it wrote the
+// logprobs.
+func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 	wroteLogprobs := false
-	it := membersAt(b, i, 3)
+	if !sc.EnterObject() {
+		return false, errMalformed("a malformed candidate content")
+	}
 	for {
-		key, v, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		if string(key) != "parts" {
-			it.skip()
+			sc.Skip()
 			continue
 		}
-		pi := elementsAt(b, v, 4)
-		for {
-			p, ok := pi.start()
-			if !ok {
-				break
-			}
-			end, wrote, err := s.part(b, p, k, logprobs)
+		if !sc.EnterArray() {
+			return false, errMalformed("a malformed parts list")
+		}
+		for sc.NextElem() {
+			wrote, err := s.part(sc, k, logprobs)
 			if err != nil {
-				return 0, false, err
+				return false, err
 			}
 			if wrote {
-				logprobs, wroteLogprobs = span{}, true
+				logprobs, wroteLogprobs = nil, true
 			}
-			pi.resume(end, true)
 		}
-		if pi.bad {
-			return 0, false, errMalformed("a malformed parts list")
+		if !sc.OK() {
+			return false, errMalformed("a malformed parts list")
 		}
-		it.resume(pi.end(), true)
 	}
-	if it.bad {
-		return 0, false, errMalformed("a malformed candidate content")
+	if !sc.OK() {
+		return false, errMalformed("a malformed candidate content")
 	}
-	return it.end(), wroteLogprobs, nil
+	return wroteLogprobs, nil
 }
 
-// part writes the chunk for the part at b[i]: text, thought text or a function call. Parts
-// with nothing to show (an empty text, a lone thought signature) write nothing, and
-// nothing is written for a finished choice. It returns the part's end and whether it
-// wrote the logprobs.
-func (s *stream) part(b []byte, i, k int, logprobs span) (int, bool, error) {
-	var text, thought, call, sig span
-	it := membersAt(b, i, 5)
+// part writes the chunk for the part sc is at: text, thought text or a function call.
+// Parts with nothing to show (an empty text, a lone thought signature) write nothing, and
+// nothing is written for a finished choice. It reports whether it wrote the logprobs.
+func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
+	var text, thought, call, sig []byte
+	if !sc.EnterObject() {
+		return false, errMalformed("a malformed part")
+	}
 	for {
-		key, _, ok := it.key()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "text":
-			text = it.span()
+			text = sc.Value()
 		case "thought":
-			thought = it.span()
+			thought = sc.Value()
 		case "functionCall":
-			call = it.span()
+			call = sc.Value()
 		case "thoughtSignature":
-			sig = it.span()
+			sig = sc.Value()
 		default:
-			it.skip()
+			sc.Skip()
 		}
 	}
-	if it.bad {
-		return 0, false, errMalformed("a malformed part")
+	if !sc.OK() {
+		return false, errMalformed("a malformed part")
 	}
 	c := s.choice(k)
 	wrote := false
 	switch {
 	case c.finished:
-	case call.ok():
-		if err := s.functionCall(b, call, sig, k, c); err != nil {
-			return 0, false, err
+	case call != nil:
+		if err := s.functionCall(call, sig, k, c); err != nil {
+			return false, err
 		}
-	case isString(b, text) && text.e-text.s > 2:
+	case jsonx.IsString(text) && len(text) > 2:
 		s.open(k, c)
 		s.sep()
-		if isTrue(b, thought) {
+		if string(thought) == "true" {
 			s.out = append(s.out, `"reasoning_content":`...)
 		} else {
 			s.out = append(s.out, `"content":`...)
 		}
-		s.out = appendLiteral(s.out, b, text)
-		if logprobs.ok() {
+		s.out = jsonx.AppendLiteral(s.out, text)
+		if logprobs != nil {
 			s.out = append(s.out, `},"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, b[logprobs.s:logprobs.e])
+			s.out = appendLogprobsJSON(s.out, logprobs)
 			s.out = append(s.out, chunkTail[1:]...)
 			wrote = true
 		} else {
 			s.out = append(s.out, chunkTail...)
 		}
 	}
-	return it.end(), wrote, nil
+	return wrote, nil
 }
 
-// functionCall writes a whole function call as one tool_calls delta.
-func (s *stream) functionCall(b []byte, sp, sig span, k int, c *choiceState) error {
-	var name, args, id span
-	it := members(b, sp, 6)
+// functionCall writes the functionCall object call (with the part's thoughtSignature
+// sig) as one tool_calls delta.
+func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
+	var name, args, id []byte
+	sc := jsonx.NewScanner(call)
+	sc.EnterObject()
 	for {
-		key, v, ok := it.next()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "name":
-			name = v
+			name = sc.Value()
 		case "args":
-			args = v
+			args = sc.Value()
 		case "id":
-			id = v
+			id = sc.Value()
+		default:
+			sc.Skip()
 		}
 	}
-	if it.bad || !isString(b, name) {
+	if !sc.End() || !jsonx.IsString(name) {
 		return errMalformed("a malformed functionCall")
 	}
 	s.idBuf = s.idBuf[:0]
-	if raw := unquote(s.strBuf, b, id); len(raw) > 0 {
+	if raw := s.unquote(id); len(raw) > 0 {
 		s.idBuf = append(s.idBuf, raw...)
 	} else {
 		s.idBuf = append(s.idBuf, "call_"...)
-		s.idBuf = appendInt(s.idBuf, k)
+		s.idBuf = jsonx.AppendInt(s.idBuf, k)
 		s.idBuf = append(s.idBuf, '_')
-		s.idBuf = appendInt(s.idBuf, c.calls)
+		s.idBuf = jsonx.AppendInt(s.idBuf, c.calls)
 	}
-	if raw := unquote(s.strBuf, b, sig); len(raw) > 0 {
+	if raw := s.unquote(sig); len(raw) > 0 {
 		s.idBuf = append(s.idBuf, sigSep...)
 		s.idBuf = append(s.idBuf, raw...)
 	}
-	var argsRaw []byte
-	if args.ok() {
-		argsRaw = b[args.s:args.e]
-	}
-	compact, err := compactArgs(&s.scratch, argsRaw)
+	compact, err := compactArgs(&s.scratch, args)
 	if err != nil {
 		return err
 	}
 	s.open(k, c)
 	s.sep()
 	s.out = append(s.out, `"tool_calls":[{"index":`...)
-	s.out = appendInt(s.out, c.calls)
+	s.out = jsonx.AppendInt(s.out, c.calls)
 	s.out = append(s.out, `,"id":`...)
-	s.out = appendString(s.out, s.idBuf)
+	s.out = jsonx.AppendString(s.out, s.idBuf)
 	s.out = append(s.out, `,"type":"function","function":{"name":`...)
-	s.out = appendLiteral(s.out, b, name)
+	s.out = jsonx.AppendLiteral(s.out, name)
 	s.out = append(s.out, `,"arguments":`...)
-	s.out = appendString(s.out, compact)
+	s.out = jsonx.AppendString(s.out, compact)
 	s.out = append(s.out, "}}]"...)
 	s.out = append(s.out, chunkTail...)
 	c.calls++
@@ -285,19 +285,22 @@ func (s *stream) functionCall(b []byte, sp, sig span, k int, c *choiceState) err
 
 // promptBlocked answers a promptFeedback.blockReason that came without candidates: choice 0
 // ends with content_filter.
-func (s *stream) promptBlocked(b []byte, sp span) {
-	var reason span
-	it := members(b, sp, 1)
+func (s *stream) promptBlocked(feedback []byte) {
+	var reason []byte
+	sc := jsonx.NewScanner(feedback)
+	sc.EnterObject()
 	for {
-		key, v, ok := it.next()
+		key, ok := sc.NextKey(nil)
 		if !ok {
 			break
 		}
 		if string(key) == "blockReason" {
-			reason = v
+			reason = sc.Value()
+		} else {
+			sc.Skip()
 		}
 	}
-	if !isString(b, reason) || reason.e-reason.s <= 2 {
+	if !jsonx.IsString(reason) || len(reason) <= 2 {
 		return
 	}
 	c := s.choice(0)

@@ -1,6 +1,10 @@
 package gemini
 
-import "github.com/franca-gw/franca/translate/schema"
+import (
+	"github.com/franca-gw/franca/translate/schema"
+
+	"github.com/franca-gw/franca/translate/jsonx"
+)
 
 // usageMeta is Gemini's usageMetadata.
 type usageMeta struct {
@@ -31,15 +35,15 @@ func (m *usageMeta) usage() *schema.Usage {
 // appendUsage writes an OpenAI usage object with both details objects.
 func appendUsage(b []byte, u *schema.Usage) []byte {
 	b = append(b, `{"prompt_tokens":`...)
-	b = appendInt(b, u.PromptTokens)
+	b = jsonx.AppendInt(b, u.PromptTokens)
 	b = append(b, `,"completion_tokens":`...)
-	b = appendInt(b, u.CompletionTokens)
+	b = jsonx.AppendInt(b, u.CompletionTokens)
 	b = append(b, `,"total_tokens":`...)
-	b = appendInt(b, u.TotalTokens)
+	b = jsonx.AppendInt(b, u.TotalTokens)
 	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
-	b = appendInt(b, u.CachedTokens())
+	b = jsonx.AppendInt(b, u.CachedTokens())
 	b = append(b, `},"completion_tokens_details":{"reasoning_tokens":`...)
-	b = appendInt(b, u.ReasoningTokens())
+	b = jsonx.AppendInt(b, u.ReasoningTokens())
 	return append(b, "}}"...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
@@ -100,8 +101,7 @@ func objectFor(schemaJSON json.RawMessage, def string) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(name)
-		b.Write(k)
+		b.Write(jsonx.AppendString(nil, name))
 		b.WriteByte(':')
 		p := s.Properties[name]
 		if len(p.Enum) > 0 {

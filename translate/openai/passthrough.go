@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 // passHeaders are the client header fields a passthrough request keeps. The client's
@@ -62,7 +63,7 @@ func (t *Translator) Passthrough(method, path, query string, header translate.He
 	}
 	isJSON := jsonBody(header, body)
 	if model != "" && isJSON && hasMember(body, "model") {
-		b, err := setMember(body, "model", quoteJSON(nil, model))
+		b, err := setMember(body, "model", jsonx.AppendString(nil, model))
 		if err != nil {
 			return nil, notAnObject()
 		}
@@ -159,16 +160,16 @@ func jsonBody(h translate.HeaderGetter, body []byte) bool {
 	if ct != "" {
 		return strings.Contains(ct, "json")
 	}
-	i := skipWS(body, 0)
+	i := jsonx.SkipWS(body, 0)
 	return i < len(body) && body[i] == '{'
 }
 
 // streams reports whether a JSON body has "stream": true at the top level.
 func streams(body []byte) bool {
 	on := false
-	eachMember(body, func(m member) bool {
-		if m.is(body, "stream") {
-			on = string(m.value(body)) == "true"
+	jsonx.EachMember(body, func(m jsonx.Member) bool {
+		if m.Is(body, "stream") {
+			on = string(m.Value(body)) == "true"
 		}
 		return true
 	})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -104,12 +105,12 @@ func (q *Quirks) checkMessages(msgs []schema.Message, provider string) *translat
 // null or false.
 func (q *Quirks) checkExtras(raw []byte, provider string) *translate.Error {
 	var bad string
-	eachMember(raw, func(m member) bool {
+	jsonx.EachMember(raw, func(m jsonx.Member) bool {
 		for _, name := range openAIOnly {
-			if !m.is(raw, name) {
+			if !m.Is(raw, name) {
 				continue
 			}
-			v := m.value(raw)
+			v := m.Value(raw)
 			if isNull(v) || string(v) == "false" || slices.Contains(q.Extras, name) {
 				return true
 			}
@@ -148,11 +149,11 @@ func (q *Quirks) needsEdit(req *schema.ChatRequest, raw []byte) bool {
 	}
 	if q.Strict {
 		extra := false
-		eachMember(raw, func(m member) bool {
+		jsonx.EachMember(raw, func(m jsonx.Member) bool {
 			if !q.allowed(raw, m) {
 				extra = true
-			} else if m.is(raw, "messages") {
-				extra = unknownMessageKeys(m.value(raw))
+			} else if m.Is(raw, "messages") {
+				extra = unknownMessageKeys(m.Value(raw))
 			}
 			return !extra
 		})
@@ -169,12 +170,12 @@ var strictMessageKeys = []string{"role", "content", "tool_calls", "tool_call_id"
 // SDKs write when a response message is appended to the history.
 func unknownMessageKeys(msgs []byte) bool {
 	found := false
-	eachElement(msgs, func(start, end int) bool {
+	jsonx.EachElement(msgs, func(start, end int) bool {
 		el := msgs[start:end]
-		eachMember(el, func(m member) bool {
+		jsonx.EachMember(el, func(m jsonx.Member) bool {
 			known := false
 			for _, k := range strictMessageKeys {
-				known = known || m.is(el, k)
+				known = known || m.Is(el, k)
 			}
 			found = !known
 			return known
@@ -231,9 +232,9 @@ func isEmptyObject(v []byte) bool {
 	return len(v) >= 2 && v[0] == '{' && len(bytes.TrimSpace(v[1:len(v)-1])) == 0
 }
 
-func (q *Quirks) allowed(b []byte, m member) bool {
+func (q *Quirks) allowed(b []byte, m jsonx.Member) bool {
 	for _, name := range q.Allowed {
-		if m.is(b, name) {
+		if m.Is(b, name) {
 			return true
 		}
 	}
@@ -243,8 +244,8 @@ func (q *Quirks) allowed(b []byte, m member) bool {
 // hasMember reports whether the object b has a top-level member named key.
 func hasMember(b []byte, key string) bool {
 	found := false
-	eachMember(b, func(m member) bool {
-		found = m.is(b, key)
+	jsonx.EachMember(b, func(m jsonx.Member) bool {
+		found = m.Is(b, key)
 		return !found
 	})
 	return found

@@ -1,10 +1,10 @@
 package openai
 
 import (
-	"bytes"
 	"encoding/json"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -35,7 +35,7 @@ func (t *Translator) Request(req *schema.ChatRequest, raw []byte, tg *translate.
 		var kv [2]kvPair
 		n := 0
 		if tg.Model != "" {
-			kv[n] = kvPair{"model", quoteJSON(nil, tg.Model)}
+			kv[n] = kvPair{"model", jsonx.AppendString(nil, tg.Model)}
 			n++
 		}
 		if addUsage {
@@ -64,7 +64,7 @@ func (t *Translator) editBody(req *schema.ChatRequest, raw []byte, model string,
 		return nil, notAnObject()
 	}
 	if model != "" {
-		body["model"] = quoteJSON(nil, model)
+		body["model"] = jsonx.AppendString(nil, model)
 	}
 	if q := t.quirks(); q != nil {
 		if e := q.edit(body, req, t.provider); e != nil {
@@ -88,20 +88,11 @@ func (t *Translator) editBody(req *schema.ChatRequest, raw []byte, model string,
 // values, which stay slices of raw. A later duplicate key wins, as in encoding/json.
 func decodeTop(raw []byte) (map[string]json.RawMessage, bool) {
 	m := make(map[string]json.RawMessage, 16)
-	ok := true
-	err := eachMember(raw, func(mb member) bool {
-		k := raw[mb.keyStart+1 : mb.keyEnd-1]
-		key := string(k)
-		if bytes.IndexByte(k, '\\') >= 0 {
-			if json.Unmarshal(raw[mb.keyStart:mb.keyEnd], &key) != nil {
-				ok = false
-				return false
-			}
-		}
-		m[key] = mb.value(raw)
+	err := jsonx.EachMember(raw, func(mb jsonx.Member) bool {
+		m[string(mb.Name(raw, nil))] = mb.Value(raw)
 		return true
 	})
-	return m, ok && err == nil
+	return m, err == nil
 }
 
 // encodeObject appends the object m with its keys sorted. The values came from
@@ -112,7 +103,7 @@ func encodeObject(dst []byte, m map[string]json.RawMessage) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = quoteJSON(dst, k)
+		dst = jsonx.AppendString(dst, k)
 		dst = append(dst, ':')
 		dst = append(dst, m[k]...)
 	}
@@ -154,7 +145,7 @@ func (t *Translator) EmbeddingsRequest(req *schema.EmbeddingsRequest, raw []byte
 			return nil, notAnObject()
 		}
 		if tg.Model != "" {
-			m["model"] = quoteJSON(nil, tg.Model)
+			m["model"] = jsonx.AppendString(nil, tg.Model)
 		}
 		q := t.quirks()
 		if v, ok := m["dimensions"]; ok {
@@ -165,7 +156,7 @@ func (t *Translator) EmbeddingsRequest(req *schema.EmbeddingsRequest, raw []byte
 	} else {
 		var kv []kvPair
 		if tg.Model != "" {
-			kv = []kvPair{{"model", quoteJSON(nil, tg.Model)}}
+			kv = []kvPair{{"model", jsonx.AppendString(nil, tg.Model)}}
 		}
 		body, err = setModel(raw, kv)
 	}

@@ -200,6 +200,37 @@ func TestChatRequests(t *testing.T) {
 			wantErr: `{"error":{"message":"parameter \"top_k\" is not supported by provider type openai-compatible (preset mistral)","type":"invalid_request_error","param":"top_k","code":"unsupported_parameter"}}`,
 		},
 		{
+			name: "mistral refuses safety_identifier", family: "mistral",
+			raw: `{"model":"m",` + hello + `,"safety_identifier":"sid-1"}`, target: translate.Target{Model: "mistral-small-latest"},
+			wantErr: `{"error":{"message":"parameter \"safety_identifier\" is not supported by provider type openai-compatible (preset mistral)","type":"invalid_request_error","param":"safety_identifier","code":"unsupported_parameter"}}`,
+		},
+		{
+			name: "mistral refuses prompt_cache_key", family: "mistral",
+			raw: `{"model":"m",` + hello + `,"prompt_cache_key":"pck-1"}`, target: translate.Target{Model: "mistral-small-latest"},
+			wantErr: `{"error":{"message":"parameter \"prompt_cache_key\" is not supported by provider type openai-compatible (preset mistral)","type":"invalid_request_error","param":"prompt_cache_key","code":"unsupported_parameter"}}`,
+		},
+		{
+			name: "mistral refuses verbosity", family: "mistral",
+			raw: `{"model":"m",` + hello + `,"verbosity":"low"}`, target: translate.Target{Model: "mistral-small-latest"},
+			wantErr: `{"error":{"message":"parameter \"verbosity\" is not supported by provider type openai-compatible (preset mistral)","type":"invalid_request_error","param":"verbosity","code":"unsupported_parameter"}}`,
+		},
+		{
+			name: "mistral drops the new OpenAI parameters when empty", family: "mistral",
+			raw:    `{"model":"m",` + hello + `,"safety_identifier":"","prompt_cache_key":null,"verbosity":""}`,
+			target: translate.Target{Model: "mistral-small-latest", Key: "mk"},
+			url:    "https://api.mistral.ai/v1/chat/completions",
+			header: translate.Headers{{Name: "Authorization", Value: "Bearer mk"}, {Name: "Content-Type", Value: "application/json"}},
+			body:   `{"model":"mistral-small-latest",` + hello + `}`,
+		},
+		{
+			name: "groq forwards the new OpenAI parameters as sent", family: "groq",
+			raw:    `{"model":"g",` + hello + `,"safety_identifier":"sid-1","prompt_cache_key":"pck-1","verbosity":"low","top_k":5}`,
+			target: translate.Target{Model: "llama-3.3-70b-versatile", Key: "gk"},
+			url:    "https://api.groq.com/openai/v1/chat/completions",
+			header: translate.Headers{{Name: "Authorization", Value: "Bearer gk"}, {Name: "Content-Type", Value: "application/json"}},
+			body:   `{"model":"llama-3.3-70b-versatile",` + hello + `,"safety_identifier":"sid-1","prompt_cache_key":"pck-1","verbosity":"low","top_k":5}`, exact: true,
+		},
+		{
 			name: "mistral refuses message names", family: "mistral",
 			raw: `{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","name":"ann","content":"hi"}]}`, target: translate.Target{Model: "mistral-small-latest"},
 			wantErr: `{"error":{"message":"parameter \"messages[1].name\" is not supported by provider type openai-compatible (preset mistral)","type":"invalid_request_error","param":"messages[1].name","code":"unsupported_parameter"}}`,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -32,13 +33,13 @@ func (t *Translator) EmbeddingsResponse(body []byte, req *schema.EmbeddingsReque
 func scanResponse(body []byte) (*schema.Usage, *translate.Error) {
 	var usage, errVal []byte
 	hasData := false
-	err := eachMember(body, func(m member) bool {
+	err := jsonx.EachMember(body, func(m jsonx.Member) bool {
 		switch {
-		case m.is(body, "usage"):
-			usage = m.value(body)
-		case m.is(body, "error"):
-			errVal = m.value(body)
-		case m.is(body, "choices"), m.is(body, "data"):
+		case m.Is(body, "usage"):
+			usage = m.Value(body)
+		case m.Is(body, "error"):
+			errVal = m.Value(body)
+		case m.Is(body, "choices"), m.Is(body, "data"):
 			hasData = true
 		}
 		return true

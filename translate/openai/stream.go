@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
@@ -107,11 +108,11 @@ func (s *stream) onEvent(ev sse.Event) error {
 
 // chunk handles a chunk that may hold usage or the stream's id.
 func (s *stream) chunk(data []byte) {
-	var usage, choices, xgroq member
+	var usage, choices, xgroq jsonx.Member
 	var hasUsage, hasChoices, hasXGroq bool
 	var id, created, model []byte
-	err := eachMember(data, func(m member) bool {
-		switch string(m.name(data)) {
+	err := jsonx.EachMember(data, func(m jsonx.Member) bool {
+		switch string(m.Name(data, nil)) {
 		case "usage":
 			usage, hasUsage = m, true
 		case "choices":
@@ -119,11 +120,11 @@ func (s *stream) chunk(data []byte) {
 		case "x_groq":
 			xgroq, hasXGroq = m, true
 		case "id":
-			id = m.value(data)
+			id = m.Value(data)
 		case "created":
-			created = m.value(data)
+			created = m.Value(data)
 		case "model":
-			model = m.value(data)
+			model = m.Value(data)
 		}
 		return true
 	})
@@ -140,15 +141,15 @@ func (s *stream) chunk(data []byte) {
 	}
 	if !hasUsage {
 		if hasChoices {
-			s.nestedUsage(data, choices.value(data))
+			s.nestedUsage(data, choices.Value(data))
 		}
 		if hasXGroq {
-			s.recordIn(xgroq.value(data))
+			s.recordIn(xgroq.Value(data))
 		}
 		s.out = appendEvent(s.out, data, nil)
 		return
 	}
-	v := usage.value(data)
+	v := usage.Value(data)
 	real := !isNull(v) && v[0] == '{'
 	if real {
 		s.record(v)
@@ -158,7 +159,7 @@ func (s *stream) chunk(data []byte) {
 		s.out = appendEvent(s.out, data, nil)
 		return
 	}
-	if real && (!hasChoices || isEmptyArray(choices.value(data))) {
+	if real && (!hasChoices || isEmptyArray(choices.Value(data))) {
 		return // a usage-only chunk the client did not ask for
 	}
 	from, to := cutRange(data, usage)
@@ -170,7 +171,7 @@ func (s *stream) nestedUsage(data, choices []byte) {
 	if !bytes.Contains(choices, usageKey) {
 		return
 	}
-	eachElement(choices, func(start, end int) bool {
+	jsonx.EachElement(choices, func(start, end int) bool {
 		s.recordIn(choices[start:end])
 		return true
 	})
@@ -178,9 +179,9 @@ func (s *stream) nestedUsage(data, choices []byte) {
 
 // recordIn records the usage member of the object obj, if it has one.
 func (s *stream) recordIn(obj []byte) {
-	eachMember(obj, func(m member) bool {
-		if m.is(obj, "usage") {
-			if v := m.value(obj); !isNull(v) && v[0] == '{' {
+	jsonx.EachMember(obj, func(m jsonx.Member) bool {
+		if m.Is(obj, "usage") {
+			if v := m.Value(obj); !isNull(v) && v[0] == '{' {
 				s.record(v)
 			}
 			return false
@@ -239,9 +240,9 @@ func appendLines(dst, p []byte) []byte {
 // hasErrorMember reports whether the object data has a non-null top-level "error".
 func hasErrorMember(data []byte) bool {
 	found := false
-	eachMember(data, func(m member) bool {
-		if m.is(data, "error") {
-			found = !isNull(m.value(data))
+	jsonx.EachMember(data, func(m jsonx.Member) bool {
+		if m.Is(data, "error") {
+			found = !isNull(m.Value(data))
 			return false
 		}
 		return true

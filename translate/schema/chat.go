@@ -45,6 +45,17 @@ type ChatRequest struct {
 	WebSearchOptions    json.RawMessage `json:"web_search_options,omitempty"`
 	Functions           json.RawMessage `json:"functions,omitempty"`
 	FunctionCall        json.RawMessage `json:"function_call,omitempty"`
+	// SafetyIdentifier is a stable, opaque id of the application's end user, which OpenAI
+	// uses to detect abuse of its usage policies (taking that role over from User).
+	// Translators map it to the provider's end-user id where there is one.
+	SafetyIdentifier string `json:"safety_identifier,omitempty"`
+	// PromptCacheKey is a hint OpenAI uses to route requests that share a prompt prefix to
+	// the same cache (taking that role over from User). It changes no answer, only cache
+	// hit rates.
+	PromptCacheKey string `json:"prompt_cache_key,omitempty"`
+	// Verbosity asks for shorter or longer answers: "low", "medium" (OpenAI's default)
+	// or "high".
+	Verbosity string `json:"verbosity,omitempty"`
 }
 
 // IncludeUsage reports whether the client asked for a usage chunk at the end of a stream.

@@ -3,6 +3,8 @@ package openai
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 func TestSetMember(t *testing.T) {
@@ -45,9 +47,9 @@ func TestCutRange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		b := []byte(tc.in)
-		var m member
-		eachMember(b, func(x member) bool {
-			if x.is(b, "usage") {
+		var m jsonx.Member
+		jsonx.EachMember(b, func(x jsonx.Member) bool {
+			if x.Is(b, "usage") {
 				m = x
 				return false
 			}
