@@ -9,7 +9,7 @@ WAZERO_VERSION := v1.12.0
 # Caddy writes its data and config under these; keep them out of the user's home.
 CADDYENV := XDG_DATA_HOME=$(RUNDIR)/data XDG_CONFIG_HOME=$(RUNDIR)/config HOME=$(RUNDIR)
 
-.PHONY: all build run test test-core test-wasm bench fuzz fmt lint clean
+.PHONY: all build run test test-wasm wasm bench fuzz fmt lint clean redis-server
 
 all: build
 
@@ -20,6 +20,13 @@ bin/caddy: $(SOURCES)
 
 bin/franca: $(SOURCES)
 	$(GO) build -o $@ ./cmd/franca
+
+# The Envoy filter: one proxy-wasm module with the roots "franca" and "franca-upstream"
+# (docs/envoy.md).
+wasm: bin/franca.wasm
+
+bin/franca.wasm: $(SOURCES)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./envoyfilter
 
 # Caddy with Franca on http://127.0.0.1:8080, the example config, providers whose
 # environment keys are set, and the built-in mock provider. A demo virtual key is made
@@ -35,8 +42,15 @@ run: build
 
 # Every test: vet, the core built for wasip1, the core's tests under wasm, and all tests
 # natively (end-to-end tests start Caddy and the fake providers on free ports).
-test: lint test-wasm
-	$(GO) test -count=1 ./...
+test: lint test-wasm wasm bin/caddy redis-server
+	FRANCA_CADDY=$(CURDIR)/bin/caddy $(GO) test -count=1 ./...
+
+# The fleet tests run a real Redis; install it from Debian when it is missing.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null || \
+		{ echo "cannot install redis-server (need root or sudo)"; exit 1; }; }
 
 # The core must build and pass its tests for GOOS=wasip1: the same code runs inside
 # Envoy. The tests run under wazero (a Go WASI runtime, installed into bin/).
@@ -48,9 +62,12 @@ test-wasm: bin/wazero
 bin/wazero:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/tetratelabs/wazero/cmd/wazero@$(WAZERO_VERSION)
 
-# Go benchmarks of the hot path (translation, streams, routing, config load).
-bench:
+# Go benchmarks of the hot path (translation, streams, routing, config load), and the
+# Envoy filter per request and per stream chunk: in-process core, the filter natively and
+# bin/franca.wasm under the host emulator, with the module's memory after 10,000 requests.
+bench: wasm
 	$(GO) test -run='^$$' -bench=. -benchmem $(CORE)
+	$(GO) test -run='^$$' -bench=. -benchmem ./envoyfilter/
 
 # A minute of fuzzing for every fuzz target.
 fuzz:

@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway"
 )
 
 // loaded holds the summary of every provisioned handler's configuration, for the admin
@@ -20,24 +21,26 @@ var loaded = caddy.NewUsagePool()
 type loadedEntry struct {
 	mu      sync.Mutex
 	summary config.Summary
+	status  func() gateway.Status
 }
 
 // Destruct satisfies caddy.Destructor.
 func (*loadedEntry) Destruct() error { return nil }
 
-func register(key string, s config.Summary) {
+func register(key string, s config.Summary, status func() gateway.Status) {
 	v, _ := loaded.LoadOrStore(key, &loadedEntry{})
 	e := v.(*loadedEntry)
 	e.mu.Lock()
-	e.summary = s
+	e.summary, e.status = s, status
 	e.mu.Unlock()
 }
 
 func unregister(key string) { loaded.Delete(key) }
 
-// AdminRoutes serves GET /franca/config on Caddy's admin API: a summary of each loaded
-// Franca configuration — providers, key ids, models, virtual key names — and never a
-// secret or a key hash.
+// AdminRoutes serves, on Caddy's admin API, GET /franca/config: a summary of each loaded
+// Franca configuration — providers, key ids, models, virtual key names — and GET
+// /franca/status: the state of every upstream key (ok, cooling, invalid, open), its
+// requests in flight, recent error rate and latency. Neither shows a secret or a key hash.
 type AdminRoutes struct{}
 
 // CaddyModule returns the Caddy module information.
@@ -50,7 +53,10 @@ func (AdminRoutes) CaddyModule() caddy.ModuleInfo {
 
 // Routes returns the admin routes.
 func (AdminRoutes) Routes() []caddy.AdminRoute {
-	return []caddy.AdminRoute{{Pattern: "/franca/config", Handler: caddy.AdminHandlerFunc(serveConfig)}}
+	return []caddy.AdminRoute{
+		{Pattern: "/franca/config", Handler: caddy.AdminHandlerFunc(serveConfig)},
+		{Pattern: "/franca/status", Handler: caddy.AdminHandlerFunc(serveStatus)},
+	}
 }
 
 // adminConfig is one entry of GET /franca/config.
@@ -70,6 +76,33 @@ func serveConfig(w http.ResponseWriter, r *http.Request) error {
 		e.mu.Lock()
 		out = append(out, adminConfig{Source: k.(string), Config: e.summary})
 		e.mu.Unlock()
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(out)
+}
+
+// adminStatus is one entry of GET /franca/status.
+type adminStatus struct {
+	// Source is the configuration file (or "inline config") and a short digest of it.
+	Source string         `json:"source"`
+	Status gateway.Status `json:"status"`
+}
+
+func serveStatus(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Message: "GET only"}
+	}
+	out := []adminStatus{}
+	loaded.Range(func(k, v any) bool {
+		e := v.(*loadedEntry)
+		e.mu.Lock()
+		status := e.status
+		e.mu.Unlock()
+		if status != nil {
+			out = append(out, adminStatus{Source: k.(string), Status: status()})
+		}
 		return true
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })

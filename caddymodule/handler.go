@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/gateway/keypool"
 )
 
 func init() {
@@ -38,10 +40,12 @@ type Handler struct {
 	// Config is the configuration inline, as JSON. Used when ConfigFile is empty.
 	Config json.RawMessage `json:"config,omitempty"`
 
-	gw     *gateway.Gateway
-	client *http.Client
-	logger *zap.Logger
-	entry  string
+	gw      *gateway.Gateway
+	pool    *keypool.Pool
+	poolKey string
+	client  *http.Client
+	logger  *zap.Logger
+	entry   string
 }
 
 // CaddyModule returns the Caddy module information.
@@ -70,7 +74,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
-	if h.gw, err = gateway.New(cfg); err != nil {
+	h.pool, h.poolKey = sharedPool(source, cfg, h.logger)
+	if h.gw, err = gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool)); err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
 	for i := range cfg.Providers {
@@ -88,7 +93,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	sum := sha256.Sum256(data)
 	h.entry = source + " " + hex.EncodeToString(sum[:6])
-	register(h.entry, cfg.Summary())
+	register(h.entry, cfg.Summary(), h.gw.Status)
 	h.logger.Info("franca loaded", zap.String("source", source), zap.Int("providers", len(cfg.Providers)),
 		zap.Int("models", len(cfg.Models)), zap.Int("virtual_keys", len(cfg.VirtualKeys)))
 	return nil
@@ -101,6 +106,9 @@ func (h *Handler) Cleanup() error {
 	}
 	if h.entry != "" {
 		unregister(h.entry)
+	}
+	if h.poolKey != "" {
+		pools.Delete(h.poolKey)
 	}
 	return nil
 }

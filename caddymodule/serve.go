@@ -57,7 +57,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 // try makes one upstream attempt. It returns false when the attempt failed in a way the
 // next target may not, and nothing has been written to the client.
 func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt, rec *record) bool {
+	defer a.Close()
 	ctx := r.Context()
+	if a.Delay > 0 {
+		t := time.NewTimer(a.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			rec.status = 499 // the client left; there is no one to answer
+			return true
+		}
+	}
 	if a.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
@@ -82,6 +93,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 		return false
 	}
 	defer resp.Body.Close()
+	a.ResponseHeader(resp.Header)
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	switch {
 	case ok && a.Raw && (a.Upstream.Stream || isEventStream(resp)):

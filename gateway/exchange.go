@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/franca-gw/franca/gateway/keypool"
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/schema"
 )
@@ -24,8 +25,12 @@ type Exchange struct {
 	// Stream is true when the client asked for a streamed answer.
 	Stream bool
 
+	g          *Gateway
 	route      *route
-	next       int
+	tried      []*keypool.Key // keys tried so far, in order
+	retries    int            // retries of keys already tried, for the backoff
+	deadline   time.Time      // no new attempt starts after it
+	earliest   time.Time      // when the first resting key comes back
 	raw        []byte
 	chat       *schema.ChatRequest
 	embeddings *schema.EmbeddingsRequest
@@ -53,39 +58,48 @@ func (x *Exchange) fail(e *translate.Error) *Exchange {
 // Usage returns the tokens the upstream reported for the last successful attempt, or nil.
 func (x *Exchange) Usage() *schema.Usage { return x.usage }
 
-// Next returns the next attempt: the next target of the model, translated for its
-// provider. It returns nil when no target is left; the exchange's Reply then holds the
-// answer for the client (the last upstream error, or why no target could be tried).
+// Next returns the next attempt: a key of the model's targets picked by priority and
+// strategy, never one that is resting, translated for its provider. It returns nil when
+// no attempt is left (the attempts or the deadline are used up, or no key may be used);
+// the exchange's Reply then holds the answer for the client: the last upstream error, or
+// a 429 with the moment the first resting key comes back.
 func (x *Exchange) Next() *Attempt {
-	if x.Reply != nil {
+	if x.Reply != nil || x.route == nil {
 		return nil
 	}
-	for x.route != nil && x.next < len(x.route.targets) {
-		t := &x.route.targets[x.next]
-		x.next++
-		if t.provider.unavailable != "" {
-			if x.lastErr == nil {
-				x.lastErr = errorReply(&translate.Error{Status: 503, Type: translate.TypeServer, Code: "provider_unavailable",
-					Message: "model " + strconv.Quote(x.Model) + ": provider " + strconv.Quote(t.provider.name) + " is unavailable: " + t.provider.unavailable})
-			}
-			continue
-		}
-		a, err := x.attempt(t)
-		if err != nil {
-			// The request itself cannot be translated for this provider: that is the
-			// client's to fix, whatever the other targets could do.
-			x.Reply = errorReply(err)
-			return nil
-		}
-		return a
+	now := x.g.now()
+	if len(x.tried) > 0 && (len(x.tried) >= x.g.routing.MaxAttempts || now.After(x.deadline)) {
+		x.exhausted(now)
+		return nil
 	}
-	if x.lastErr != nil {
-		x.Reply = x.lastErr
-	} else {
-		x.Reply = errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "no_target",
-			Message: "no target could serve model " + strconv.Quote(x.Model)})
+	c, delay := x.pick(now, nil)
+	if c == nil || (len(x.tried) > 0 && now.Add(delay).After(x.deadline)) {
+		if c != nil {
+			x.g.pool.Done(c.Key, keypool.Outcome{Status: 499}, now)
+		}
+		x.exhausted(now)
+		return nil
 	}
-	return nil
+	return x.start(c, delay, now)
+}
+
+// start makes the attempt for a picked candidate.
+func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Time) *Attempt {
+	x.tried = append(x.tried, c.Key)
+	a, err := x.attempt(&x.route.targets[c.Target], c.Key)
+	if err != nil {
+		// The request itself cannot be translated for this provider: that is the
+		// client's to fix, whatever the other targets could do.
+		x.g.pool.Done(c.Key, keypool.Outcome{Status: err.Status}, now)
+		x.Reply = errorReply(err)
+		return nil
+	}
+	a.Delay = delay
+	a.sent = now.Add(delay)
+	if a.Reply != nil {
+		a.finish(keypool.Outcome{Status: a.Reply.Status})
+	}
+	return a
 }
 
 // Attempt is one try of an exchange against one target.
@@ -105,18 +119,57 @@ type Attempt struct {
 	Raw bool
 	// Timeout bounds the whole upstream call, streamed body included.
 	Timeout time.Duration
+	// Delay is how long to wait before sending: the backoff before retrying a key
+	// already tried for this request.
+	Delay time.Duration
 
 	x      *Exchange
 	p      *provider
 	target translate.Target
+	key    *keypool.Key
+	sent   time.Time
+	header translate.HeaderGetter
+	ttfb   time.Duration
+	done   bool
 }
 
-func (x *Exchange) attempt(t *target) (*Attempt, *translate.Error) {
+// finish reports the attempt's outcome to the key pool, once.
+func (a *Attempt) finish(o keypool.Outcome) {
+	if a.done || a.key == nil {
+		return
+	}
+	a.done = true
+	now := a.x.g.now()
+	if o.TTFB == 0 {
+		o.TTFB = a.ttfb
+	}
+	if u := a.x.usage; u != nil && o.Status >= 200 && o.Status < 300 {
+		o.Tokens = u.TotalTokens
+	}
+	a.x.g.pool.Done(a.key, o, now)
+}
+
+// Close ends the attempt if nothing else did: a client that went away, an adapter that
+// gave up. It is safe to call more than once and after Response, Failed or a stream's End;
+// adapters defer it.
+func (a *Attempt) Close() { a.finish(keypool.Outcome{Status: 499}) }
+
+// ResponseHeader tells the attempt the upstream reply's status line has arrived with
+// these header fields, before the body: it measures the time to first byte and keeps
+// the provider's rate-limit fields for when the attempt ends.
+func (a *Attempt) ResponseHeader(h translate.HeaderGetter) {
+	a.header = h
+	if !a.sent.IsZero() {
+		a.ttfb = a.x.g.now().Sub(a.sent)
+	}
+}
+
+func (x *Exchange) attempt(t *target, pk *keypool.Key) (*Attempt, *translate.Error) {
 	p := t.provider
-	a := &Attempt{Provider: p.name, Model: t.model, Timeout: p.timeout, x: x, p: p}
+	a := &Attempt{Provider: p.name, Model: t.model, Timeout: p.timeout, x: x, p: p, key: pk}
 	a.target = translate.Target{BaseURL: p.base, Model: t.model, Header: p.header, APIVersion: p.apiVersion, Created: x.created}
-	if k := p.pickKey(); k != nil {
-		a.KeyID, a.target.Key = k.ID, k.Secret
+	if k := p.key(pk); k != nil {
+		a.KeyID, a.target.Key = k.id, k.secret
 	}
 	var err error
 	switch x.Endpoint {
@@ -195,8 +248,12 @@ func asError(err error) *translate.Error {
 // target may not share (rate limit, overload, server error, rejected upstream credential):
 // the adapter should call Next and try again, and send reply only if Next returns nil.
 func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (reply *Reply, retry bool) {
+	if a.header == nil {
+		a.ResponseHeader(h)
+	}
 	if status >= 200 && status < 300 {
 		if a.Raw {
+			a.finish(keypool.Outcome{Status: status, Header: h})
 			return &Reply{Status: status, Header: contentType(h.Get("Content-Type")), Body: body}, false
 		}
 		var out []byte
@@ -212,31 +269,43 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 			r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "bad_upstream_response",
 				Message: "provider " + strconv.Quote(a.Provider) + " answered with a body Franca could not read: " + err.Error()})
 			a.x.lastErr = r
+			a.finish(keypool.Outcome{Status: 502, Header: h})
 			return r, true
 		}
 		a.x.usage = usage
+		a.finish(keypool.Outcome{Status: status, Header: h})
 		return jsonReply(status, out), false
 	}
-	e := a.upstreamError(status, h, body)
+	e, rejected := a.upstreamError(status, h, body)
 	r := errorReply(e)
 	a.x.lastErr = r
-	return r, retryable(status)
+	outcome := status
+	if rejected && status != 401 && status != 403 {
+		outcome = 401 // a key rejected with another status (Gemini's 400 API_KEY_INVALID)
+	}
+	a.finish(keypool.Outcome{Status: outcome, Header: h, RetryAfter: e.RetryAfter})
+	// The translated status counts too: Gemini answers a bad key with a 400 that its
+	// translator maps to 401, a failure another target's credential may not share.
+	return r, retryable(status) || retryable(e.Status)
 }
 
 // upstreamError maps a provider's error reply. A rejected upstream credential is Franca's
 // problem, not the client's: it becomes a 502 rather than a 401 the client would take
-// for its own key.
-func (a *Attempt) upstreamError(status int, h translate.HeaderGetter, body []byte) *translate.Error {
-	e := a.p.errors.Error(status, h, body)
+// for its own key. The translated status decides as well as the upstream one: Gemini
+// rejects a key with 400 API_KEY_INVALID, which its translator maps to 401. rejected
+// reports that the provider refused the key itself, whatever status it used, so that the
+// key pool marks the key invalid.
+func (a *Attempt) upstreamError(status int, h translate.HeaderGetter, body []byte) (e *translate.Error, rejected bool) {
+	e = a.p.errors.Error(status, h, body)
 	// A provider may quote the credential it rejected; it must not reach the client.
 	if k := a.target.Key; len(k) >= 4 && strings.Contains(e.Message, k) {
 		e.Message = strings.ReplaceAll(e.Message, k, "[redacted]")
 	}
-	if status == 401 || (status == 403 && !a.Raw) {
+	if status == 401 || e.Status == 401 || ((status == 403 || e.Status == 403) && !a.Raw) {
 		return &translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_authentication_failed",
-			Message: "provider " + strconv.Quote(a.Provider) + " rejected Franca's credential " + strconv.Quote(a.KeyID) + ": " + e.Message}
+			Message: "provider " + strconv.Quote(a.Provider) + " rejected Franca's credential " + strconv.Quote(a.KeyID) + ": " + e.Message}, true
 	}
-	return e
+	return e, false
 }
 
 // retryable reports whether another target might succeed where this status failed.
@@ -250,6 +319,7 @@ func (a *Attempt) Failed(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_unreachable",
 		Message: "provider " + strconv.Quote(a.Provider) + " could not be reached: " + err.Error()})
 	a.x.lastErr = r
+	a.finish(keypool.Outcome{Status: 0})
 	return r
 }
 
@@ -259,7 +329,7 @@ func (a *Attempt) Stream() translate.Stream {
 	if a.Raw {
 		return nil
 	}
-	return &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), x: a.x}
+	return &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
 }
 
 // StreamError returns the event that ends a stream broken after it started, in OpenAI's
@@ -273,15 +343,21 @@ func (a *Attempt) StreamError(err error) []byte {
 	return e.StreamErrorEvent()
 }
 
-// usageStream records the stream's usage on the exchange when the stream ends.
+// usageStream records the stream's usage on the exchange, and its outcome on the key,
+// when the stream ends: a stream that breaks off counts as a failure of the key.
 type usageStream struct {
 	translate.Stream
-	x *Exchange
+	a *Attempt
 }
 
 func (s *usageStream) End(dst []byte) ([]byte, error) {
 	out, err := s.Stream.End(dst)
-	s.x.usage = s.Stream.Usage()
+	s.a.x.usage = s.Stream.Usage()
+	status := 200
+	if err != nil {
+		status = 0
+	}
+	s.a.finish(keypool.Outcome{Status: status, Header: s.a.header})
 	return out, err
 }
 

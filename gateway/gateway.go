@@ -13,10 +13,10 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway/keypool"
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/anthropic"
 	"github.com/franca-gw/franca/translate/gemini"
@@ -29,10 +29,44 @@ import (
 type Gateway struct {
 	cfg         *config.Config
 	keys        map[string]*virtualKey // by "sha256:…" hash
+	keyNames    map[string]*virtualKey // by name, for HandleAs
 	models      map[string]*route      // by public name
 	order       []*route               // in configuration order, for /v1/models
 	passthrough *provider
+	passRoute   *route // the route of requests that name no model
 	maxBody     int64
+	routing     config.Routing
+	pool        *keypool.Pool
+	now         func() time.Time
+	rand        func() float64
+	providers   []*provider // in configuration order, for status
+}
+
+// Option changes how New builds a Gateway.
+type Option func(*Gateway)
+
+// WithClock makes the gateway read the time from now when it judges upstream outcomes
+// (cooldowns, circuit breakers, latency). Adapters pass time.Now; tests a fake clock.
+// Without it, the gateway uses time.Now.
+func WithClock(now func() time.Time) Option { return func(g *Gateway) { g.now = now } }
+
+// WithRand gives the gateway its source of randomness in [0, 1), for jitter. Without it,
+// jitter is off (every draw is 0.5).
+func WithRand(rand func() float64) Option { return func(g *Gateway) { g.rand = rand } }
+
+// WithPool makes the gateway keep its keys' state in pool, so that the state outlives a
+// configuration reload and can be shared. Keys are matched by "provider/key-id".
+func WithPool(pool *keypool.Pool) Option { return func(g *Gateway) { g.pool = pool } }
+
+// NewPool returns a key pool tuned by the configuration's routing section, for WithPool.
+func NewPool(r config.Routing, rand func() float64) *keypool.Pool {
+	return keypool.New(keypool.Options{
+		Cooldown:         time.Duration(r.Cooldown),
+		InvalidCooldown:  time.Duration(r.InvalidCooldown),
+		FailureThreshold: r.BreakerFailures,
+		OpenFor:          time.Duration(r.BreakerOpen),
+		Rand:             rand,
+	})
 }
 
 // provider is a configured provider with its translator.
@@ -42,9 +76,8 @@ type provider struct {
 	base        string
 	apiVersion  string
 	header      translate.Headers
-	keys        []config.Key
+	keys        []providerKey
 	timeout     time.Duration
-	next        atomic.Uint32 // round robin over keys
 	unavailable string
 
 	chat        translate.Chat
@@ -52,6 +85,14 @@ type provider struct {
 	errors      translate.Errors
 	passthrough passthrougher // nil when the family has none
 	mock        *mock.Mock    // set for type mock
+}
+
+// providerKey is one upstream key of a provider and its state in the pool. Providers
+// that need no key have one providerKey with an empty secret.
+type providerKey struct {
+	id     string // the key's configured id, for logs
+	secret string
+	pk     *keypool.Key
 }
 
 // passthrougher builds requests for OpenAI endpoints Franca forwards without translating.
@@ -63,6 +104,8 @@ type passthrougher interface {
 type route struct {
 	name    string
 	targets []target
+	// groups are the targets' keys by priority, lowest first.
+	groups []*keypool.Group
 }
 
 // target is one provider and upstream model serving a public model.
@@ -70,6 +113,8 @@ type target struct {
 	provider *provider
 	model    string
 	params   map[string]json.RawMessage // overrides, marshalled once
+	priority int
+	weight   int
 }
 
 // virtualKey is a configured client key.
@@ -80,15 +125,29 @@ type virtualKey struct {
 }
 
 // New indexes a validated configuration.
-func New(cfg *config.Config) (*Gateway, error) {
+func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 	g := &Gateway{
-		cfg:     cfg,
-		keys:    make(map[string]*virtualKey, len(cfg.VirtualKeys)),
-		models:  make(map[string]*route, len(cfg.Models)),
-		maxBody: cfg.Limits.MaxRequestBytes,
+		cfg:      cfg,
+		keys:     make(map[string]*virtualKey, len(cfg.VirtualKeys)),
+		keyNames: make(map[string]*virtualKey, len(cfg.VirtualKeys)),
+		models:   make(map[string]*route, len(cfg.Models)),
+		maxBody:  cfg.Limits.MaxRequestBytes,
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = config.DefaultMaxRequestBytes
+	}
+	g.routing = cfg.Routing
+	for _, o := range opts {
+		o(g)
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.rand == nil {
+		g.rand = func() float64 { return 0.5 }
+	}
+	if g.pool == nil {
+		g.pool = NewPool(cfg.Routing, g.rand)
 	}
 	providers := make(map[string]*provider, len(cfg.Providers))
 	for i := range cfg.Providers {
@@ -97,6 +156,8 @@ func New(cfg *config.Config) (*Gateway, error) {
 			return nil, fmt.Errorf("providers[%d]: %w", i, err)
 		}
 		providers[p.name] = p
+		g.providers = append(g.providers, p)
+		p.register(g.pool, &cfg.Providers[i])
 	}
 	for i := range cfg.Models {
 		m := &cfg.Models[i]
@@ -106,7 +167,10 @@ func New(cfg *config.Config) (*Gateway, error) {
 			if p == nil {
 				return nil, fmt.Errorf("models[%d].targets[%d].provider: unknown provider %q", i, j, t.Provider)
 			}
-			tg := target{provider: p, model: t.Model}
+			tg := target{provider: p, model: t.Model, priority: j, weight: t.Weight}
+			if t.Priority != nil {
+				tg.priority = *t.Priority
+			}
 			if len(t.Params) > 0 {
 				tg.params = make(map[string]json.RawMessage, len(t.Params))
 				for k, v := range t.Params {
@@ -119,6 +183,7 @@ func New(cfg *config.Config) (*Gateway, error) {
 			}
 			r.targets = append(r.targets, tg)
 		}
+		r.groups = groups(r.targets, keypool.Strategy(m.Strategy))
 		g.models[m.Name] = r
 		g.order = append(g.order, r)
 	}
@@ -135,12 +200,15 @@ func New(cfg *config.Config) (*Gateway, error) {
 			vk.all = true
 		}
 		g.keys[k.Hash] = vk
+		g.keyNames[k.Name] = vk
 	}
 	if name := cfg.Passthrough.Provider; name != "" {
 		g.passthrough = providers[name]
 		if g.passthrough == nil || g.passthrough.passthrough == nil {
 			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
 		}
+		targets := []target{{provider: g.passthrough, weight: 1}}
+		g.passRoute = &route{targets: targets, groups: groups(targets, "")}
 	}
 	return g, nil
 }
@@ -158,7 +226,6 @@ func newProvider(c *config.Provider) (*provider, error) {
 		typ:         c.Type,
 		base:        c.BaseURL,
 		apiVersion:  c.APIVersion,
-		keys:        c.Keys,
 		timeout:     time.Duration(c.Timeout),
 		unavailable: c.Unavailable(),
 	}
@@ -187,17 +254,4 @@ func newProvider(c *config.Provider) (*provider, error) {
 		return nil, fmt.Errorf("type: unknown provider type %q", c.Type)
 	}
 	return p, nil
-}
-
-// pickKey returns the next key of the provider's pool in round-robin order, or nil when the
-// pool is empty.
-func (p *provider) pickKey() *config.Key {
-	if len(p.keys) == 0 {
-		return nil
-	}
-	if len(p.keys) == 1 {
-		return &p.keys[0]
-	}
-	n := p.next.Add(1) - 1
-	return &p.keys[int(n%uint32(len(p.keys)))]
 }

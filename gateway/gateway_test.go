@@ -64,7 +64,7 @@ func newGateway(t *testing.T) *Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg)
+	g, err := New(cfg, WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ virtual_keys: [{name: old, hash: "`+config.HashKey("sk-old")+`", expires_at: "20
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ := New(cfg)
+	g, _ := New(cfg, WithClock(func() time.Time { return now }))
 	h := translate.Headers{{Name: "Authorization", Value: "Bearer sk-old"}}
 	if x := g.Handle(&Request{Method: "GET", Path: "/v1/models", Header: h, Now: now.Add(-time.Second)}); x.Reply.Status != 200 {
 		t.Fatalf("a second before expiry: %d", x.Reply.Status)
@@ -209,7 +209,6 @@ func TestUnavailableProviderIsSkipped(t *testing.T) {
 }
 
 func TestFailoverDecisions(t *testing.T) {
-	g := newGateway(t)
 	cases := []struct {
 		status     int
 		header     translate.Headers
@@ -225,8 +224,12 @@ func TestFailoverDecisions(t *testing.T) {
 		{400, nil, `{"error":{"message":"bad","type":"invalid_request_error","param":"messages","code":null}}`, false, 400, "", ""},
 	}
 	for _, c := range cases {
+		g := newGateway(t)
 		x := g.Handle(post("/v1/chat/completions", `{"model":"claude-then-gem","messages":[{"role":"user","content":"hi"}]}`))
 		a := x.Next()
+		if a.KeyID != "k1" {
+			t.Fatalf("first key %s", a.KeyID)
+		}
 		reply, retry := a.Response(c.status, c.header, []byte(c.body))
 		if retry != c.retry || reply.Status != c.wantStatus {
 			t.Errorf("%d: retry=%v status=%d: %s", c.status, retry, reply.Status, reply.Body)
@@ -245,14 +248,20 @@ func TestFailoverDecisions(t *testing.T) {
 		if !retry {
 			continue
 		}
+		// The other key of the same provider first, then the next priority.
 		next := x.Next()
+		if next == nil || next.Provider != "oa" || next.KeyID != "k2" || next.Delay != 0 {
+			t.Fatalf("%d: second attempt %+v", c.status, next)
+		}
+		next.Failed(errString("connection refused"))
+		next = x.Next()
 		if next == nil || next.Provider != "gem" || !strings.HasPrefix(next.Upstream.URL, "https://gem.example/v1beta/models/gemini-2.5-flash:generateContent") {
-			t.Errorf("%d: next attempt %+v", c.status, next)
+			t.Errorf("%d: third attempt %+v", c.status, next)
 			continue
 		}
 		next.Failed(errString("connection refused"))
 		if x.Next() != nil {
-			t.Errorf("a third attempt for two targets")
+			t.Errorf("a fourth attempt with max_attempts 3")
 		}
 		if x.Reply.Status != 502 || errorOf(t, x.Reply)["code"] != "upstream_unreachable" {
 			t.Errorf("final reply %d %s", x.Reply.Status, x.Reply.Body)

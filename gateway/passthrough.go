@@ -44,7 +44,7 @@ func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endp
 			Message: "Unknown request URL: " + r.Method + " /v1" + endpoint + ". Franca forwards endpoints without a model only when passthrough.provider is configured."})
 		return
 	}
-	x.route = &route{name: "", targets: []target{{provider: g.passthrough}}}
+	x.route = g.passRoute
 }
 
 // bodyModel finds the model a passthrough request names, if any.

@@ -38,17 +38,23 @@ const (
 	EndpointEmbeddings  = "embeddings"
 	EndpointModels      = "models"
 	EndpointPassthrough = "passthrough"
+	EndpointStatus      = "status"
 )
 
 // Handle authenticates and routes r. The returned exchange either holds the complete Reply
 // or hands out upstream attempts with Next.
 func (g *Gateway) Handle(r *Request) *Exchange {
-	x := &Exchange{created: r.Now.Unix()}
-	endpoint := apiPath(r.Path)
 	vk, err := g.authenticate(r.Header, r.Now)
 	if err != nil {
-		return x.fail(err)
+		return (&Exchange{created: r.Now.Unix()}).fail(err)
 	}
+	return g.route(vk, r)
+}
+
+// route handles r on behalf of the authenticated key vk.
+func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
+	x := &Exchange{created: r.Now.Unix(), g: g, deadline: r.Now.Add(time.Duration(g.routing.Deadline))}
+	endpoint := apiPath(r.Path)
 	x.KeyName = vk.cfg.Name
 	if int64(len(r.Body)) > g.maxBody {
 		return x.fail(g.TooLarge())
@@ -72,6 +78,9 @@ func (g *Gateway) Handle(r *Request) *Exchange {
 			return x.fail(methodNotAllowed(r.Method, endpoint))
 		}
 		x.Reply = jsonReply(200, g.modelList(vk))
+	case endpoint == "/status" && r.Method == "GET":
+		x.Endpoint = EndpointStatus
+		x.Reply = g.statusReply()
 	case strings.HasPrefix(endpoint, "/models/") && r.Method == "GET":
 		x.Endpoint = EndpointModels
 		g.model(x, vk, endpoint[len("/models/"):])
@@ -126,15 +135,20 @@ func (g *Gateway) authenticate(h translate.HeaderGetter, now time.Time) (*virtua
 		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "invalid_api_key",
 			Message: "Incorrect API key provided. Check the Franca virtual key you sent."}
 	}
+	return vk, usable(vk, now)
+}
+
+// usable checks that a known key may be used at now: it is neither disabled nor expired.
+func usable(vk *virtualKey, now time.Time) *translate.Error {
 	if vk.cfg.Disabled {
-		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_disabled",
+		return &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_disabled",
 			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " is disabled."}
 	}
 	if vk.cfg.ExpiresAt != nil && !now.Before(*vk.cfg.ExpiresAt) {
-		return nil, &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_expired",
+		return &translate.Error{Status: 401, Type: translate.TypeInvalidRequest, Code: "key_expired",
 			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " expired at " + vk.cfg.ExpiresAt.UTC().Format(time.RFC3339) + "."}
 	}
-	return vk, nil
+	return nil
 }
 
 // resolve finds the public model and checks the key may use it.

@@ -18,6 +18,9 @@ type Outcome struct {
 	RetryAfter string
 	// TTFB is the time from sending the request to the reply's first byte; 0 if unknown.
 	TTFB time.Duration
+	// Tokens is the total the provider reported for the request, for the key's
+	// tokens-per-minute count; 0 if unknown.
+	Tokens int
 }
 
 // ttfbWeight is the weight of a new sample in the time-to-first-byte moving average.
@@ -42,6 +45,10 @@ func (p *Pool) done(k *Key, o Outcome, now time.Time) time.Time {
 		k.inflight--
 	}
 	k.probing = false
+	if o.Tokens > 0 {
+		k.roll(now)
+		k.tokens += o.Tokens
+	}
 	if o.TTFB > 0 {
 		if k.samples == 0 {
 			k.ttfb = float64(o.TTFB)

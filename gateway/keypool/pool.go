@@ -61,6 +61,9 @@ type Pool struct {
 	mu   sync.Mutex
 	opts Options
 	keys map[string]*Key // by Key.ID
+	// early holds cooldowns of keys not added yet (the fleet may know a key before this
+	// gateway's configuration does).
+	early map[string]time.Time
 	// listener is told about every cooldown the pool decides on, to share with a fleet.
 	listener func(id string, until time.Time)
 }
@@ -75,9 +78,16 @@ func New(opts Options) *Pool {
 // decides on, so an adapter can share it with other gateways of the fleet.
 func (p *Pool) OnCool(fn func(id string, until time.Time)) { p.listener = fn }
 
+// Limits are a key's per-minute limits at the provider, when known: Franca steers
+// traffic away from a key that reached one in the current minute. Zero means unknown.
+type Limits struct {
+	RPM int
+	TPM int
+}
+
 // Add registers a key; id must be unique ("provider/key-id"). models, when non-empty,
 // limits the key to those upstream models. Adding an id again returns the existing key.
-func (p *Pool) Add(id string, weight int, models []string) *Key {
+func (p *Pool) Add(id string, weight int, models []string, limits ...Limits) *Key {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if k := p.keys[id]; k != nil {
@@ -87,11 +97,18 @@ func (p *Pool) Add(id string, weight int, models []string) *Key {
 		weight = 1
 	}
 	k := &Key{ID: id, Weight: weight}
+	if len(limits) > 0 {
+		k.limits = limits[0]
+	}
 	if len(models) > 0 {
 		k.models = make(map[string]bool, len(models))
 		for _, m := range models {
 			k.models[m] = true
 		}
+	}
+	if until, ok := p.early[id]; ok {
+		k.coolUntil, k.coolReason = until, "rate limited (seen by another gateway)"
+		delete(p.early, id)
 	}
 	p.keys[id] = k
 	return k
@@ -101,10 +118,20 @@ func (p *Pool) Add(id string, weight int, models []string) *Key {
 // fleet decided. An earlier time than the key's current cooldown changes nothing.
 func (p *Pool) Cool(id string, until time.Time) {
 	p.mu.Lock()
-	if k := p.keys[id]; k != nil && until.After(k.coolUntil) {
+	defer p.mu.Unlock()
+	k := p.keys[id]
+	if k == nil {
+		if p.early == nil {
+			p.early = make(map[string]time.Time)
+		}
+		if until.After(p.early[id]) {
+			p.early[id] = until
+		}
+		return
+	}
+	if until.After(k.coolUntil) {
 		k.coolUntil, k.coolReason = until, "rate limited (seen by another gateway)"
 	}
-	p.mu.Unlock()
 }
 
 // Key is one upstream key and its state. Its fields are read through Status.
@@ -126,6 +153,10 @@ type Key struct {
 	probing   bool      // a half-open probe is in flight
 
 	inflight int
+	limits   Limits
+	minute   int64   // the Unix minute the counts below are for
+	requests int     // sent in that minute
+	tokens   int     // reported in that minute
 	ttfb     float64 // EWMA of time to first byte, in nanoseconds
 	samples  int
 
@@ -177,3 +208,20 @@ const (
 	StateOpen     State = "open"
 	StateHalfOpen State = "half-open"
 )
+
+// saturated reports whether the key reached its requests- or tokens-per-minute limit in
+// the minute of now.
+func (k *Key) saturated(now time.Time) bool {
+	if k.limits.RPM == 0 && k.limits.TPM == 0 {
+		return false
+	}
+	k.roll(now)
+	return (k.limits.RPM > 0 && k.requests >= k.limits.RPM) || (k.limits.TPM > 0 && k.tokens >= k.limits.TPM)
+}
+
+// roll starts the counts afresh when a new minute begins.
+func (k *Key) roll(now time.Time) {
+	if m := now.Unix() / 60; m != k.minute {
+		k.minute, k.requests, k.tokens = m, 0, 0
+	}
+}

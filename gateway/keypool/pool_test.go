@@ -225,3 +225,38 @@ func TestFleetCooldownListener(t *testing.T) {
 		t.Fatal("a key cooled by the fleet was picked")
 	}
 }
+
+func TestPerMinuteHints(t *testing.T) {
+	p := New(Options{})
+	a := p.Add("p/a", 1, nil, Limits{RPM: 2})
+	b := p.Add("p/b", 1, nil, Limits{TPM: 100})
+	g := &Group{Candidates: []Candidate{{Key: a, Model: "m", Weight: 1}, {Key: b, Model: "m", Weight: 1}}}
+	var got []string
+	for i := 0; i < 4; i++ {
+		c, _ := p.Pick(g, nil, t0)
+		got = append(got, c.Key.ID)
+		p.Done(c.Key, Outcome{Status: 200, Tokens: 60}, t0)
+	}
+	// a twice (then at its RPM), b twice (then over its TPM): both saturated, round robin again.
+	if strings.Join(got, " ") != "p/a p/b p/a p/b" {
+		t.Fatalf("%v", got)
+	}
+	if c, _ := p.Pick(g, nil, t0); c == nil {
+		t.Fatal("saturated keys are still better than none")
+	}
+	if !a.saturated(t0) || !b.saturated(t0) {
+		t.Fatal("both keys should be saturated")
+	}
+	if a.saturated(t0.Add(time.Minute)) || b.saturated(t0.Add(time.Minute)) {
+		t.Fatal("a new minute starts afresh")
+	}
+}
+
+func TestCoolBeforeAdd(t *testing.T) {
+	p := New(Options{})
+	p.Cool("p/late", t0.Add(time.Minute))
+	k := p.Add("p/late", 1, nil)
+	if s := k.state(t0); s != StateCooling {
+		t.Fatalf("state %s", s)
+	}
+}

@@ -71,7 +71,7 @@ func (p *Pool) Pick(g *Group, skip func(*Candidate) bool, now time.Time) (*Candi
 				}
 				continue
 			}
-			low := now.Before(c.Key.lowUntil)
+			low := now.Before(c.Key.lowUntil) || c.Key.saturated(now)
 			if pass == 0 && low {
 				continue
 			}
@@ -87,6 +87,8 @@ func (p *Pool) Pick(g *Group, skip func(*Candidate) bool, now time.Time) (*Candi
 	}
 	k := best.Key
 	k.inflight++
+	k.roll(now)
+	k.requests++
 	if k.state(now) == StateHalfOpen {
 		k.probing = true
 	}

@@ -1,0 +1,51 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/gateway/keypool"
+)
+
+// pools keeps each configuration's key pool across Caddy config reloads, so that a reload
+// forgets neither a cooldown nor an open circuit. A pool is keyed by the configuration's
+// source and its routing section: changing the routing starts a fresh pool.
+var pools = caddy.NewUsagePool()
+
+// poolEntry is a pool in the UsagePool, and its link to the fleet when Redis is set.
+type poolEntry struct {
+	pool  *keypool.Pool
+	fleet *fleet
+}
+
+// Destruct leaves the fleet when the last configuration using the pool is gone.
+func (e poolEntry) Destruct() error {
+	if e.fleet != nil {
+		e.fleet.close()
+	}
+	return nil
+}
+
+// sharedPool returns the pool for this source, routing and shared state, creating it
+// (and joining the fleet) when it is new. The caller must Delete the returned key when
+// done with it.
+func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool.Pool, string) {
+	b, _ := json.Marshal(struct {
+		R config.Routing
+		S config.State
+	}{cfg.Routing, cfg.State})
+	key := source + " " + string(b)
+	v, _, _ := pools.LoadOrNew(key, func() (caddy.Destructor, error) {
+		e := poolEntry{pool: gateway.NewPool(cfg.Routing, rand.Float64)}
+		if r := cfg.State.Redis; r != nil {
+			e.fleet = joinFleet(r, e.pool, logger)
+		}
+		return e, nil
+	})
+	return v.(poolEntry).pool, key
+}

@@ -1,0 +1,178 @@
+package gateway
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/translate"
+)
+
+// register adds the provider's keys to the pool. A provider that needs no key gets one
+// key without a secret, so that its health is tracked all the same; an unavailable
+// provider (a key is needed and none is set) gets none.
+func (p *provider) register(pool *keypool.Pool, c *config.Provider) {
+	if p.unavailable != "" {
+		return
+	}
+	for _, k := range c.Keys {
+		pk := pool.Add(p.name+"/"+k.ID, k.Weight, k.Models, keypool.Limits{RPM: k.RPM, TPM: k.TPM})
+		p.keys = append(p.keys, providerKey{id: k.ID, secret: k.Secret, pk: pk})
+	}
+	if len(p.keys) == 0 {
+		p.keys = []providerKey{{id: "-", pk: pool.Add(p.name+"/-", 1, nil)}}
+	}
+}
+
+// key returns the provider's key whose pool state is pk.
+func (p *provider) key(pk *keypool.Key) *providerKey {
+	for i := range p.keys {
+		if p.keys[i].pk == pk {
+			return &p.keys[i]
+		}
+	}
+	return nil
+}
+
+// groups builds a model's priority groups: every key of every target, grouped by the
+// target's priority, lowest first. A candidate's weight is the target's weight times the
+// key's, so a group shares traffic by target weight first and key weight within.
+func groups(targets []target, s keypool.Strategy) []*keypool.Group {
+	order := make([]int, len(targets))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return targets[order[a]].priority < targets[order[b]].priority })
+	var out []*keypool.Group
+	for n, i := range order {
+		t := &targets[i]
+		if n == 0 || t.priority != targets[order[n-1]].priority {
+			out = append(out, &keypool.Group{Strategy: s})
+		}
+		g := out[len(out)-1]
+		for _, k := range t.provider.keys {
+			g.Candidates = append(g.Candidates, keypool.Candidate{Key: k.pk, Target: i, Model: t.model, Weight: t.weight * k.pk.Weight})
+		}
+	}
+	return out
+}
+
+// pick chooses the next key for the exchange: first one not tried yet, by priority; then,
+// with a backoff, one already tried but not the last one tried; then the last one.
+// It returns nil when no key may be used now.
+func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*keypool.Candidate, time.Duration) {
+	g := x.g
+	last := x.lastKey()
+	passes := [...]func(*keypool.Candidate) bool{
+		func(c *keypool.Candidate) bool { return x.triedKey(c.Key) },
+		func(c *keypool.Candidate) bool { return c.Key == last },
+		nil,
+	}
+	for n, skip := range passes {
+		if n == 2 && len(x.tried) == 0 {
+			break
+		}
+		if only != nil {
+			inner := skip
+			skip = func(c *keypool.Candidate) bool { return !only(c) || (inner != nil && inner(c)) }
+		}
+		for _, grp := range x.route.groups {
+			c, at := g.pool.Pick(grp, skip, now)
+			if c == nil {
+				if !at.IsZero() && (x.earliest.IsZero() || at.Before(x.earliest)) {
+					x.earliest = at
+				}
+				continue
+			}
+			var delay time.Duration
+			if n > 0 {
+				delay = x.backoff()
+			}
+			return c, delay
+		}
+	}
+	return nil, 0
+}
+
+// backoff returns the wait before the exchange's next retry of a key already tried:
+// exponential in the number of such retries, capped, with full jitter.
+func (x *Exchange) backoff() time.Duration {
+	base, ceiling := time.Duration(x.g.routing.Backoff), time.Duration(x.g.routing.MaxBackoff)
+	d := base << x.retries
+	if d > ceiling || d <= 0 {
+		d = ceiling
+	}
+	x.retries++
+	return time.Duration(float64(d) * x.g.rand())
+}
+
+func (x *Exchange) triedKey(k *keypool.Key) bool {
+	for _, t := range x.tried {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *Exchange) lastKey() *keypool.Key {
+	if len(x.tried) == 0 {
+		return nil
+	}
+	return x.tried[len(x.tried)-1]
+}
+
+// exhausted sets the reply when no attempt can be made: a 429 that says when the first
+// key comes back when every key is resting, a 503 when no provider of the model has a
+// key, or the last attempt's error.
+func (x *Exchange) exhausted(now time.Time) {
+	if x.lastErr != nil {
+		x.Reply = x.lastErr
+		if x.Reply.Status == 429 && !x.earliest.IsZero() {
+			x.Reply = withRetryAfter(x.Reply, x.earliest.Sub(now))
+		}
+		return
+	}
+	if !x.earliest.IsZero() {
+		x.Reply = errorReply(&translate.Error{Status: 429, Type: translate.TypeRateLimit, Code: "rate_limit_exceeded",
+			RetryAfter: retryAfterSeconds(x.earliest.Sub(now)),
+			Message:    "every upstream key for model " + strconv.Quote(x.Model) + " is resting after rate limits or failures; try again in " + retryAfterSeconds(x.earliest.Sub(now)) + "s"})
+		return
+	}
+	for _, t := range x.route.targets {
+		if t.provider.unavailable != "" {
+			x.Reply = errorReply(&translate.Error{Status: 503, Type: translate.TypeServer, Code: "provider_unavailable",
+				Message: "model " + strconv.Quote(x.Model) + ": provider " + strconv.Quote(t.provider.name) + " is unavailable: " + t.provider.unavailable})
+			return
+		}
+	}
+	x.Reply = errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "no_target",
+		Message: "no upstream key can serve model " + strconv.Quote(x.Model)})
+}
+
+// retryAfterSeconds renders a wait as a Retry-After value: whole seconds, rounded up,
+// at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	s := int64(math.Ceil(d.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return strconv.FormatInt(s, 10)
+}
+
+// withRetryAfter returns r with its Retry-After set to d.
+func withRetryAfter(r *Reply, d time.Duration) *Reply {
+	out := *r
+	out.Header = make(translate.Headers, 0, len(r.Header)+1)
+	for _, f := range r.Header {
+		if !strings.EqualFold(f.Name, "Retry-After") {
+			out.Header = append(out.Header, f)
+		}
+	}
+	out.Header = append(out.Header, translate.Header{Name: "Retry-After", Value: retryAfterSeconds(d)})
+	return &out
+}

@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/translate"
+)
+
+// clock is a settable fake time.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+const poolConfig = `
+providers:
+  - name: a
+    type: openai
+    base_url: https://a.example/v1
+    keys: [{id: a1, secret: sk-a1}, {id: a2, secret: sk-a2}]
+  - name: b
+    type: openai
+    base_url: https://b.example/v1
+    keys: [{id: b1, secret: sk-b1, weight: 3}]
+  - name: c
+    type: openai
+    base_url: https://c.example/v1
+    keys: [{id: c1, secret: sk-c1}]
+models:
+  - name: shared
+    targets:
+      - {provider: a, model: ma, priority: 0}
+      - {provider: b, model: mb, priority: 0}
+      - {provider: c, model: mc, priority: 1}
+  - name: ordered
+    targets: [{provider: a, model: ma}, {provider: c, model: mc}]
+virtual_keys:
+  - name: all
+    hash: HASH
+routing:
+  max_attempts: 4
+  backoff: 100ms
+  max_backoff: 1s
+  cooldown: 10s
+`
+
+func poolGateway(t *testing.T, c *clock) *Gateway {
+	t.Helper()
+	cfg, err := config.Load([]byte(strings.Replace(poolConfig, "HASH", config.HashKey(testKey), 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, WithClock(c.now), WithRand(func() float64 { return 1 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func chatReq(model string) *Request {
+	return post("/v1/chat/completions", `{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`)
+}
+
+var ok200 = `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`
+
+func TestPriorityGroupSharesByWeight(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	var used []string
+	for i := 0; i < 10; i++ {
+		x := g.Handle(chatReq("shared"))
+		a := x.Next()
+		used = append(used, a.Provider+"/"+a.KeyID)
+		a.Response(200, translate.Headers{}, []byte(ok200))
+	}
+	counts := map[string]int{}
+	for _, u := range used {
+		counts[u]++
+	}
+	// Weights: a1 1, a2 1, b1 3 → 2:2:6 of 10; c (priority 1) never.
+	if counts["a/a1"] != 2 || counts["a/a2"] != 2 || counts["b/b1"] != 6 || counts["c/c1"] != 0 {
+		t.Fatalf("%v", used)
+	}
+}
+
+func TestAllKeysCoolingAnswers429WithoutUpstreamCall(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	// Rate-limit every key of "ordered" (a1, a2, c1) with different waits.
+	waits := map[string]string{"a1": "30", "a2": "12", "c1": "45"}
+	x := g.Handle(chatReq("ordered"))
+	for i := 0; i < 3; i++ {
+		a := x.Next()
+		if a == nil {
+			t.Fatalf("attempt %d: %s", i, x.Reply.Body)
+		}
+		if _, retry := a.Response(429, translate.Headers{{Name: "Retry-After", Value: waits[a.KeyID]}}, []byte(`{"error":{"message":"slow","type":"requests","param":null,"code":"rate_limit_exceeded"}}`)); !retry {
+			t.Fatal("429 not retried")
+		}
+	}
+	if x.Next() != nil || x.Reply.Status != 429 || x.Reply.Header.Get("Retry-After") != "12" {
+		t.Fatalf("after three 429s: %d %v %s", x.Reply.Status, x.Reply.Header, x.Reply.Body)
+	}
+	// A new request 2s later: no attempt at all, and the earliest comeback (10s).
+	c.t = now.Add(2 * time.Second)
+	y := g.Handle(chatReq("ordered"))
+	if a := y.Next(); a != nil {
+		t.Fatalf("a cooling key was tried: %s", a.KeyID)
+	}
+	want := `{"error":{"message":"every upstream key for model \"ordered\" is resting after rate limits or failures; try again in 10s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
+	if y.Reply.Status != 429 || y.Reply.Header.Get("Retry-After") != "10" || string(y.Reply.Body) != want {
+		t.Fatalf("got %d %v %s", y.Reply.Status, y.Reply.Header, y.Reply.Body)
+	}
+	// When a2 comes back, it serves.
+	c.t = now.Add(12 * time.Second)
+	z := g.Handle(chatReq("ordered"))
+	if a := z.Next(); a == nil || a.KeyID != "a2" {
+		t.Fatalf("after a2's cooldown: %+v", a)
+	}
+}
+
+func TestRetriesOfTriedKeysBackOff(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	x := g.Handle(chatReq("ordered"))
+	var got []string
+	for a := x.Next(); a != nil; a = x.Next() {
+		got = append(got, a.KeyID+"@"+a.Delay.String())
+		a.Response(500, translate.Headers{}, []byte(`{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`))
+	}
+	// Untried keys at once; then a retry of a tried key (not the last) after the backoff
+	// (rand 1 → the full 100ms).
+	if strings.Join(got, " ") != "a1@0s a2@0s c1@0s a2@100ms" {
+		t.Fatalf("%v", got)
+	}
+	if x.Reply.Status != 500 {
+		t.Fatalf("final %d", x.Reply.Status)
+	}
+}
+
+func TestDeadlineStopsRetries(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	x := g.Handle(chatReq("ordered"))
+	a := x.Next()
+	c.t = now.Add(61 * time.Second)
+	a.Failed(errString("timeout"))
+	if x.Next() != nil || x.Reply.Status != 502 {
+		t.Fatalf("a retry after the deadline: %v", x.Reply)
+	}
+}
+
+func TestStatusShowsStatesWithoutSecrets(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	x := g.Handle(chatReq("ordered"))
+	a := x.Next()
+	a.Response(401, translate.Headers{}, []byte(`{"error":{"message":"bad key sk-a1","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`))
+	b := x.Next()
+	b.Response(429, translate.Headers{{Name: "Retry-After", Value: "20"}}, []byte(`{}`))
+	st := g.Handle(&Request{Method: "GET", Path: "/v1/status", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + testKey}}, Now: now})
+	if st.Reply.Status != 200 {
+		t.Fatalf("%d %s", st.Reply.Status, st.Reply.Body)
+	}
+	body := string(st.Reply.Body)
+	for _, secret := range []string{"sk-a1", "sk-a2", "sk-b1", "sk-c1"} {
+		if strings.Contains(body, secret) {
+			t.Fatalf("status shows %s: %s", secret, body)
+		}
+	}
+	var s Status
+	if err := json.Unmarshal(st.Reply.Body, &s); err != nil {
+		t.Fatal(err)
+	}
+	a1, a2 := s.Providers[0].Keys[0], s.Providers[0].Keys[1]
+	if s.Providers[0].Name != "a" || a1.ID != "a1" || a1.State != "invalid" || !a1.Until.Equal(now.Add(time.Hour)) ||
+		a2.State != "cooling" || !a2.Until.Equal(now.Add(20*time.Second)) || a2.ErrorRate != 1 {
+		t.Fatalf("%+v", s.Providers[0])
+	}
+	if s.Providers[1].Keys[0].State != "ok" {
+		t.Fatalf("%+v", s.Providers[1])
+	}
+}
