@@ -32,8 +32,8 @@ var azureResourcePaths = map[string]bool{
 // path is the client's path after "/v1" (e.g. "/images/generations"), query its raw
 // query, header its header: only Content-Type, Accept and OpenAI-Beta are kept, never
 // its authorization. When model is not empty and the body is a JSON object with a
-// top-level "model", that model is written into it; other bodies (multipart uploads)
-// are forwarded unchanged.
+// top-level "model", or a multipart form with a "model" field (audio uploads), that
+// model is written into it; other bodies are forwarded unchanged.
 //
 // openai (and openai-compatible without a preset) pass every path; azure maps the
 // deployment endpoints (images, audio, completions) to /openai/deployments/{model}
@@ -68,6 +68,10 @@ func (t *Translator) Passthrough(method, path, query string, header translate.He
 			return nil, notAnObject()
 		}
 		body = b
+	} else if model != "" && !isJSON && header != nil {
+		if b, ok := setFormField(header.Get("Content-Type"), body, "model", model); ok {
+			body = b
+		}
 	}
 	h := t.credential(make(translate.Headers, 0, 2+len(passHeaders)+len(tg.Header)), tg)
 	if header != nil {
