@@ -1,0 +1,236 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/translate"
+)
+
+// Headers the downstream filter sets for the router and the upstream filter. A client
+// cannot set them: the downstream filter removes them from every request first.
+const (
+	// headerCluster names the cluster for the route's cluster_header: the model's
+	// available providers in target order, joined with "+" ("anthropic+openai").
+	headerCluster = "x-franca-cluster"
+	// headerKey carries the authenticated virtual key's name (never the key).
+	headerKey = "x-franca-key"
+	// headerModel carries the public model, for routes and access logs.
+	headerModel = "x-franca-model"
+)
+
+var internalHeaders = [...]string{headerCluster, headerKey, headerModel}
+
+// downstream is the "franca" filter for one HTTP stream.
+type downstream struct {
+	types.DefaultHttpContext
+	p       *plugin
+	headers pairs
+	// replied is set once the filter answered the request itself.
+	replied bool
+	// reshape is set when the answer is Envoy's own plain-text error, which the filter
+	// rewrites into OpenAI's error shape; status is its status.
+	reshape bool
+	status  int
+}
+
+// OnHttpRequestHeaders removes headers only the filter may set, refuses a body announced
+// too large, and waits for the body (Envoy buffers it) before deciding anything.
+func (d *downstream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	h, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		return d.fail("reading the request headers", err)
+	}
+	d.headers = h
+	for _, name := range internalHeaders {
+		if d.headers.Get(name) != "" {
+			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+				return d.fail("removing "+name, err)
+			}
+			d.headers = without(d.headers, name)
+		}
+	}
+	if n := contentLength(d.headers.Get("content-length")); n > d.p.gw.MaxRequestBytes() {
+		return d.reply(gateway.ErrorReply(d.p.gw.TooLarge()))
+	}
+	if endOfStream {
+		return d.route(nil)
+	}
+	return types.ActionPause
+}
+
+// OnHttpRequestBody buffers the body up to the configured limit, then routes.
+func (d *downstream) OnHttpRequestBody(size int, endOfStream bool) types.Action {
+	if d.replied {
+		return types.ActionPause
+	}
+	if int64(size) > d.p.gw.MaxRequestBytes() {
+		return d.reply(gateway.ErrorReply(d.p.gw.TooLarge()))
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	var body []byte
+	if size > 0 {
+		var err error
+		if body, err = proxywasm.GetHttpRequestBody(0, size); err != nil {
+			return d.fail("reading the request body", err)
+		}
+	}
+	return d.route(body)
+}
+
+// route runs the gateway's decision: a local answer, or the cluster to send the request
+// to with the client's credential removed.
+func (d *downstream) route(body []byte) types.Action {
+	path, query := splitPath(d.headers.Get(":path"))
+	x := d.p.gw.Handle(&gateway.Request{
+		Method: d.headers.Get(":method"), Path: path, Query: query,
+		Header: d.headers, Body: body, Now: d.p.vm.now(),
+	})
+	if x.Reply != nil {
+		return d.reply(x.Reply)
+	}
+	providers := x.Providers()
+	if len(providers) == 0 || d.p.mock[providers[0]] {
+		// Next answers for the mock, or says why no target can serve.
+		a := x.Next()
+		if a != nil && a.Reply != nil {
+			return d.reply(a.Reply)
+		}
+		if x.Reply != nil {
+			return d.reply(x.Reply)
+		}
+		// Next chose a real provider of the mock's priority: Envoy sends the request.
+		a.Close()
+	}
+	// A mock behind a real provider cannot be a cluster: it is left out.
+	cluster := make([]byte, 0, 64)
+	for _, name := range providers {
+		if d.p.mock[name] {
+			continue
+		}
+		if len(cluster) > 0 {
+			cluster = append(cluster, '+')
+		}
+		cluster = append(cluster, name...)
+	}
+	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}}
+	for _, f := range set {
+		if f[1] == "" {
+			continue
+		}
+		if err := proxywasm.ReplaceHttpRequestHeader(f[0], f[1]); err != nil {
+			return d.fail("setting "+f[0], err)
+		}
+	}
+	// The virtual key must never reach a provider.
+	for _, name := range [...]string{"authorization", "api-key"} {
+		if d.headers.Get(name) != "" {
+			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+				return d.fail("removing "+name, err)
+			}
+		}
+	}
+	return types.ActionContinue
+}
+
+func (d *downstream) reply(r *gateway.Reply) types.Action {
+	d.replied = true
+	sendReply(r)
+	return types.ActionPause
+}
+
+// fail answers a host call failure, which should not happen, with a 500.
+func (d *downstream) fail(what string, err error) types.Action {
+	proxywasm.LogErrorf("franca: %s: %v", what, err)
+	return d.reply(gateway.ErrorReply(&translate.Error{Status: 500, Type: translate.TypeServer, Code: "internal_error",
+		Message: "Franca's Envoy filter failed " + what}))
+}
+
+// OnHttpResponseHeaders spots Envoy's own error answers (no healthy upstream, timeout,
+// unknown cluster, body over the buffer limit), which come as plain text, so that the
+// client gets an error in OpenAI's shape like every other.
+func (d *downstream) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
+	if d.replied || endOfStream {
+		return types.ActionContinue
+	}
+	status, _ := proxywasm.GetHttpResponseHeader(":status")
+	d.status, _ = strconv.Atoi(status)
+	if d.status < 400 {
+		return types.ActionContinue
+	}
+	ct, _ := proxywasm.GetHttpResponseHeader("content-type")
+	if strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "text/event-stream") {
+		return types.ActionContinue
+	}
+	d.reshape = true
+	return types.ActionPause
+}
+
+// OnHttpResponseBody rewrites a plain-text error once it is whole.
+func (d *downstream) OnHttpResponseBody(size int, endOfStream bool) types.Action {
+	if !d.reshape {
+		return types.ActionContinue
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	var text []byte
+	if size > 0 {
+		text, _ = proxywasm.GetHttpResponseBody(0, min(size, 512))
+	}
+	r := gateway.ErrorReply(proxyError(d.status, string(text)))
+	for _, f := range [...][2]string{{"content-type", "application/json"}, {"content-length", strconv.Itoa(len(r.Body))}} {
+		if err := proxywasm.ReplaceHttpResponseHeader(f[0], f[1]); err != nil {
+			proxywasm.LogErrorf("franca: setting %s: %v", f[0], err)
+		}
+	}
+	if err := proxywasm.ReplaceHttpResponseBody(r.Body); err != nil {
+		proxywasm.LogErrorf("franca: rewriting an error body: %v", err)
+	}
+	return types.ActionContinue
+}
+
+// proxyError is the OpenAI-shaped error for an error Envoy answered itself.
+func proxyError(status int, text string) *translate.Error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		text = "no details"
+	}
+	e := &translate.Error{Status: status, Type: translate.TypeServer, Message: "Envoy answered " + strconv.Itoa(status) + ": " + text}
+	switch {
+	case status == 413:
+		e.Type, e.Code = translate.TypeInvalidRequest, "request_too_large"
+	case status == 504:
+		e.Code = "upstream_timeout"
+	case status == 502 || status == 503:
+		e.Code = "upstream_unreachable"
+	case status < 500:
+		e.Type, e.Code = translate.TypeInvalidRequest, "proxy_error"
+	default:
+		e.Code = "proxy_error"
+	}
+	return e
+}
+
+// OnHttpStreamDone gives the collector its chance between requests.
+func (d *downstream) OnHttpStreamDone() {
+	d.headers = nil
+	d.p.vm.gc.streamDone()
+}
+
+// without returns h without the fields named name.
+func without(h pairs, name string) pairs {
+	out := h[:0:0]
+	for _, f := range h {
+		if !equalFold(f[0], name) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
