@@ -274,6 +274,8 @@ func (h *Handler) log(rec *record) {
 	}
 	if rec.err != nil {
 		fields = append(fields, zap.String("error", rec.err.Error()))
+	} else if x.Broken() {
+		fields = append(fields, zap.String("error", "the provider ended the stream with an error event"))
 	}
 	h.logger.Info("request", fields...)
 }

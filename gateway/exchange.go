@@ -38,6 +38,7 @@ type Exchange struct {
 	created    int64
 	usage      *schema.Usage
 	lastErr    *Reply
+	broken     bool // the answer's stream ended in an error
 }
 
 // Reply is an answer for the client.
@@ -54,6 +55,10 @@ func (x *Exchange) fail(e *translate.Error) *Exchange {
 	x.Reply = errorReply(e)
 	return x
 }
+
+// Broken reports whether the answer was a stream that ended in an error event (the
+// provider's own, or a broken upstream connection) instead of "[DONE]".
+func (x *Exchange) Broken() bool { return x.broken }
 
 // Usage returns the tokens the upstream reported for the last successful attempt, or nil.
 func (x *Exchange) Usage() *schema.Usage { return x.usage }
@@ -354,8 +359,9 @@ func (s *usageStream) End(dst []byte) ([]byte, error) {
 	out, err := s.Stream.End(dst)
 	s.a.x.usage = s.Stream.Usage()
 	status := 200
-	if err != nil {
+	if f, ok := s.Stream.(translate.Failer); err != nil || (ok && f.Failed()) {
 		status = 0
+		s.a.x.broken = true
 	}
 	s.a.finish(keypool.Outcome{Status: status, Header: s.a.header})
 	return out, err

@@ -330,7 +330,8 @@ func TestPassthroughModelFromMultipart(t *testing.T) {
 	if a == nil {
 		t.Fatalf("no attempt: %s", x.Reply.Body)
 	}
-	if !a.Raw || a.Upstream.URL != "https://oa.example/v1/audio/transcriptions" || string(a.Upstream.Body) != body {
+	want := strings.Replace(body, "\r\n\r\ngpt\r\n", "\r\n\r\ngpt-4o-mini\r\n", 1)
+	if !a.Raw || a.Upstream.URL != "https://oa.example/v1/audio/transcriptions" || string(a.Upstream.Body) != want {
 		t.Fatalf("attempt %+v %s", a.Upstream, a.Upstream.Body)
 	}
 	if a.Upstream.Header.Get("Authorization") != "Bearer sk-up-1" {

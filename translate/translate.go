@@ -130,3 +130,10 @@ type Stream interface {
 	// Usage returns the usage the stream has reported so far, or nil.
 	Usage() *schema.Usage
 }
+
+// Failer is implemented by streams that pass on a provider's own error event (an
+// overload in the middle of an answer, say): Failed reports whether one was written,
+// after which the stream ends without "[DONE]".
+type Failer interface {
+	Failed() bool
+}

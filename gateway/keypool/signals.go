@@ -83,13 +83,19 @@ var (
 )
 
 // resetOf reads the reset times of several limits. When a limit reports 0 remaining,
-// its reset is the answer (the longest of those at 0); otherwise the longest reset.
+// its reset is the answer (the longest of those at 0); otherwise the longest reset of the
+// limits that do not say how much is left. A limit that reports some left did not stop
+// the request, and its reset says nothing about when the key may be used again (Anthropic
+// sends its limits with every reply, a 529 overloaded one too).
 func resetOf(h HeaderGetter, limits []limitHeader, parse func(string) (time.Duration, bool)) (time.Duration, bool) {
 	var exhausted, longest time.Duration
 	var haveExhausted, haveAny bool
 	for _, l := range limits {
 		d, ok := parse(h.Get(l.reset))
 		if !ok {
+			continue
+		}
+		if left := strings.TrimSpace(h.Get(l.remaining)); left != "" && left != "0" {
 			continue
 		}
 		if !haveAny || d > longest {

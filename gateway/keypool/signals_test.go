@@ -38,6 +38,10 @@ func TestRetryDelay(t *testing.T) {
 		{"anthropic output tokens exhausted", hdr(
 			"anthropic-ratelimit-requests-remaining", "40", "anthropic-ratelimit-requests-reset", "2026-11-22T12:00:01Z",
 			"anthropic-ratelimit-output-tokens-remaining", "0", "anthropic-ratelimit-output-tokens-reset", "2026-11-22T12:00:30Z"), "", 30 * time.Second, true},
+		{"anthropic limits not exhausted say nothing", hdr(
+			"anthropic-ratelimit-requests-remaining", "3999", "anthropic-ratelimit-requests-reset", "2026-11-22T12:00:40Z",
+			"anthropic-ratelimit-tokens-remaining", "479000", "anthropic-ratelimit-tokens-reset", "2026-11-22T12:00:50Z"), "", 0, false},
+		{"openai limits not exhausted say nothing", hdr("x-ratelimit-remaining-requests", "9", "x-ratelimit-reset-requests", "6m0s"), "", 0, false},
 		{"anthropic retry-after wins", hdr("retry-after", "3", "anthropic-ratelimit-requests-remaining", "0",
 			"anthropic-ratelimit-requests-reset", "2026-11-22T12:00:30Z"), "", 3 * time.Second, true},
 		{"body retry info", hdr(), "31", 31 * time.Second, true},

@@ -263,3 +263,6 @@ func (s *stream) onError(data []byte) error {
 	s.failed = true
 	return nil
 }
+
+// Failed reports whether the provider's error event was passed on.
+func (s *stream) Failed() bool { return s.failed }

@@ -257,3 +257,6 @@ func intValue(v []byte) (int, bool) {
 	}
 	return jsonx.Int(v)
 }
+
+// Failed reports whether the provider's error event was passed on.
+func (s *stream) Failed() bool { return s.stopped }

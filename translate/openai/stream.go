@@ -257,3 +257,6 @@ func isEmptyArray(v []byte) bool {
 	}
 	return len(bytes.TrimSpace(v[1:len(v)-1])) == 0
 }
+
+// Failed reports whether the provider's error event was passed on.
+func (s *stream) Failed() bool { return s.failed }
