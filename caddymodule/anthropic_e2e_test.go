@@ -105,6 +105,26 @@ func pvStartURLs(t *testing.T, anthropicURL, geminiURL string) *franca {
 	return start(t, strings.NewReplacer("{{ANTHROPIC_URL}}", anthropicURL, "{{GEMINI_URL}}", geminiURL).Replace(pvConfig))
 }
 
+// pvQuickRetries is a routing section whose retries of a key already tried for the
+// request wait at most a millisecond, for tests that count the attempts a failing key
+// gets (a 5xx is retried on the same key when no other is left, up to max_attempts 3).
+const pvQuickRetries = `
+routing:
+  backoff: 1ms
+  max_backoff: 1ms
+`
+
+// pvStartQuick is pvStart with pvQuickRetries. Every call gets fresh fakes and a fresh
+// key pool (the pool lives as long as its configuration file's path), so that a rate
+// limit, rejected key or failure seen by an earlier request cannot change what a later
+// one does.
+func pvStartQuick(t *testing.T) *pvEnv {
+	t.Helper()
+	ant, gem := fake.New(t, anthropicfake.Responder(pvAnthropicKey)), fake.New(t, geminifake.Responder(pvGeminiKey))
+	f := start(t, strings.NewReplacer("{{ANTHROPIC_URL}}", ant.URL, "{{GEMINI_URL}}", gem.URL).Replace(pvConfig+pvQuickRetries))
+	return &pvEnv{f: f, ant: ant, gem: gem, c: f.client()}
+}
+
 // pvSameJSON fails the test unless got and want are the same JSON value.
 func pvSameJSON(t *testing.T, what string, got []byte, want string) {
 	t.Helper()
@@ -682,49 +702,56 @@ func TestAnthropicRefusesN(t *testing.T) {
 	}
 }
 
+// TestAnthropicErrors checks how each Anthropic error reaches the client. Every request
+// runs on a fresh gateway, since a 429, a 529 or a rejected key rests the key for the
+// requests that follow. calls is how many upstream requests the error takes: a rate
+// limit, an overload or a rejected key rests the provider's only key, so nothing is
+// retried; a 5xx is retried on that key (after a backoff) until max_attempts (3).
 func TestAnthropicErrors(t *testing.T) {
-	e := pvStart(t)
 	hi := openai.ChatCompletionNewParams{Model: "claude", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hi")}}
 	cases := []struct {
 		name                      string
 		model                     string
 		reply                     *fake.Reply
+		calls                     int
 		status                    int
 		typ, code, message, retry string
 	}{
-		{"rate limited", "claude", pvPtr(anthropicfake.RateLimitReply()), 429, "rate_limit_error", "rate_limit_exceeded",
+		{"rate limited", "claude", pvPtr(anthropicfake.RateLimitReply()), 1, 429, "rate_limit_error", "rate_limit_exceeded",
 			"Number of request tokens has exceeded your per-minute rate limit (https://docs.anthropic.com/en/api/rate-limits); see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase.", "20"},
-		{"server error", "claude", pvPtr(anthropicfake.ErrorReply(500, "api_error", "Internal server error")), 500, "server_error", "", "Internal server error", ""},
-		{"overloaded", "claude", pvPtr(anthropicfake.OverloadedReply()), 503, "server_error", "overloaded", "Overloaded", ""},
-		{"upstream key rejected", "claude-stale", nil, 502, "server_error", "upstream_authentication_failed",
+		{"server error", "claude", pvPtr(anthropicfake.ErrorReply(500, "api_error", "Internal server error")), 3, 500, "server_error", "", "Internal server error", ""},
+		{"overloaded", "claude", pvPtr(anthropicfake.OverloadedReply()), 1, 503, "server_error", "overloaded", "Overloaded", ""},
+		{"upstream key rejected", "claude-stale", nil, 1, 502, "server_error", "upstream_authentication_failed",
 			`provider "anthropic-stale" rejected Franca's credential "ant-revoked": invalid x-api-key`, ""},
-		{"bad request", "claude", pvPtr(anthropicfake.ErrorReply(400, "invalid_request_error", "messages.0.content: too long")), 400, "invalid_request_error", "", "messages.0.content: too long", ""},
+		{"bad request", "claude", pvPtr(anthropicfake.ErrorReply(400, "invalid_request_error", "messages.0.content: too long")), 1, 400, "invalid_request_error", "", "messages.0.content: too long", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e.ant.Reset()
-			if c.reply != nil {
-				e.ant.Enqueue(*c.reply)
-			}
 			p := hi
 			p.Model = c.model
-			_, err := e.c.Chat.Completions.New(context.Background(), p)
-			apiErr := pvAPIError(t, err, c.status, c.typ, c.code, "", c.message)
-			if got := apiErr.Response.Header.Get("Retry-After"); got != c.retry {
-				t.Fatalf("Retry-After %q, want %q", got, c.retry)
-			}
-			if n := len(e.ant.Requests()); n != 1 {
-				t.Fatalf("%d upstream requests, want 1", n)
-			}
 			// A streamed request fails the same way, before any event.
-			e.ant.Reset()
-			if c.reply != nil {
-				e.ant.Enqueue(*c.reply)
-			}
-			s := pvStream(t, e.c, p)
-			pvAPIError(t, s.Err, c.status, c.typ, c.code, "", c.message)
-			if len(s.Chunks) != 0 {
-				t.Fatalf("chunks before the error: %v", s.Chunks)
+			for _, stream := range []bool{false, true} {
+				e := pvStartQuick(t)
+				for i := 0; c.reply != nil && i < c.calls; i++ {
+					e.ant.Enqueue(*c.reply)
+				}
+				var err error
+				if stream {
+					s := pvStream(t, e.c, p)
+					if len(s.Chunks) != 0 {
+						t.Fatalf("chunks before the error: %v", s.Chunks)
+					}
+					err = s.Err
+				} else {
+					_, err = e.c.Chat.Completions.New(context.Background(), p)
+				}
+				apiErr := pvAPIError(t, err, c.status, c.typ, c.code, "", c.message)
+				if got := apiErr.Response.Header.Get("Retry-After"); got != c.retry {
+					t.Fatalf("stream %v: Retry-After %q, want %q", stream, got, c.retry)
+				}
+				if n := len(e.ant.Requests()); n != c.calls {
+					t.Fatalf("stream %v: %d upstream requests, want %d", stream, n, c.calls)
+				}
 			}
 		})
 	}
@@ -779,9 +806,19 @@ func TestAnthropicConnectionResetMidStream(t *testing.T) {
 	}
 }
 
+// TestCrossProviderFailover checks failover from one provider family to another. Each
+// scenario runs on a fresh gateway: a 529 rests the Anthropic key and a rejected Gemini
+// key rests an hour, which the follow-up requests of a scenario then show.
 func TestCrossProviderFailover(t *testing.T) {
-	e := pvStart(t)
 	params := openai.ChatCompletionNewParams{Model: "claude-then-gemini", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hello there")}}
+	want := pvResult{ID: "chatcmpl-fake-gemini-2.5-flash", Object: "chat.completion", Model: pvGeminiModel,
+		Choices: []pvChoice{{Role: "assistant", Content: "Hello from the Gemini fake. You said: Hello there", FinishReason: "stop"}},
+		Usage:   pvUsage{Prompt: 2, Completion: 9, Total: 11}}
+	streamed := params
+	streamed.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+
+	// Anthropic overloaded: Gemini answers.
+	e := pvStartQuick(t)
 	e.ant.Enqueue(anthropicfake.OverloadedReply())
 	whole, err := e.c.Chat.Completions.New(context.Background(), params)
 	if err != nil {
@@ -791,17 +828,22 @@ func TestCrossProviderFailover(t *testing.T) {
 		t.Fatalf("anthropic got %d requests", n)
 	}
 	gemUpstream(t, e, ":generateContent", "", `{"contents":[{"role":"user","parts":[{"text":"Hello there"}]}]}`)
-	want := pvResult{ID: "chatcmpl-fake-gemini-2.5-flash", Object: "chat.completion", Model: pvGeminiModel,
-		Choices: []pvChoice{{Role: "assistant", Content: "Hello from the Gemini fake. You said: Hello there", FinishReason: "stop"}},
-		Usage:   pvUsage{Prompt: 2, Completion: 9, Total: 11}}
 	pvSame(t, pvOfCompletion(whole), want)
-
-	// Streamed: the failover happens before the first byte.
+	// The overloaded key now rests (10s by default): the next request goes straight to
+	// Gemini.
 	e.ant.Reset()
 	e.gem.Reset()
+	if s := pvStream(t, e.c, streamed); s.Err != nil {
+		t.Fatal(s.Err)
+	}
+	if n, m := len(e.ant.Requests()), len(e.gem.Requests()); n != 0 || m != 1 {
+		t.Fatalf("during the cooldown: anthropic got %d requests, gemini %d", n, m)
+	}
+
+	// Streamed: the failover happens before the first byte.
+	e = pvStartQuick(t)
 	e.ant.Enqueue(anthropicfake.OverloadedReply())
-	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
-	s := pvStream(t, e.c, params)
+	s := pvStream(t, e.c, streamed)
 	if s.Err != nil {
 		t.Fatal(s.Err)
 	}
@@ -811,24 +853,30 @@ func TestCrossProviderFailover(t *testing.T) {
 	gemUpstream(t, e, ":streamGenerateContent", "alt=sse", `{"contents":[{"role":"user","parts":[{"text":"Hello there"}]}]}`)
 	pvSame(t, s.pvResult, want)
 
-	// Gemini's 400 API_KEY_INVALID is a rejected credential too: the next target answers.
-	e.ant.Reset()
-	e.gem.Reset()
-	whole, err = e.c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
-		Model: "stale-gemini-then-claude", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hello there")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(e.gem.Requests()); n != 1 || whole.Choices[0].Message.Content != anthropicfake.ReplyText {
-		t.Fatalf("gemini got %d requests; answer %s", n, whole.RawJSON())
+	// Gemini's 400 API_KEY_INVALID is a rejected credential too: the next target answers,
+	// and the rejected key is not tried again.
+	e = pvStartQuick(t)
+	stale := openai.ChatCompletionNewParams{Model: "stale-gemini-then-claude", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hello there")}}
+	for i, wantGem := range []int{1, 0} {
+		e.ant.Reset()
+		e.gem.Reset()
+		whole, err = e.c.Chat.Completions.New(context.Background(), stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, m := len(e.gem.Requests()), len(e.ant.Requests()); n != wantGem || m != 1 || whole.Choices[0].Message.Content != anthropicfake.ReplyText {
+			t.Fatalf("request %d: gemini got %d requests, anthropic %d; answer %s", i, n, m, whole.RawJSON())
+		}
 	}
 
-	// When both fail, the client gets the last one's error.
-	e.ant.Reset()
-	e.gem.Reset()
+	// When both fail, the client gets the last one's error. The overloaded Anthropic key
+	// rests, so the third attempt goes to Gemini again.
+	e = pvStartQuick(t)
 	e.ant.Enqueue(anthropicfake.OverloadedReply())
-	e.gem.Enqueue(geminifake.JSONReply(503, geminifake.ErrorUnavailable))
-	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{}
+	e.gem.Enqueue(geminifake.JSONReply(503, geminifake.ErrorUnavailable), geminifake.JSONReply(503, geminifake.ErrorUnavailable))
 	_, err = e.c.Chat.Completions.New(context.Background(), params)
 	pvAPIError(t, err, 503, "server_error", "", "", "The model is overloaded. Please try again later.")
+	if n, m := len(e.ant.Requests()), len(e.gem.Requests()); n != 1 || m != 2 {
+		t.Fatalf("both failing: anthropic got %d requests, gemini %d", n, m)
+	}
 }

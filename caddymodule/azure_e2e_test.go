@@ -152,8 +152,13 @@ func TestAzureEmbeddings(t *testing.T) {
 	}
 }
 
+// TestAzureErrors checks how Azure's errors reach the client. Each request runs on a
+// fresh gateway (a fresh key pool): a 429 or a rejected key rests the only key, which
+// would answer the next request with Franca's own 429.
 func TestAzureErrors(t *testing.T) {
-	f, az := azSetup(t)
+	az := fake.New(t, openaifake.AzureResponder(azKey))
+	cfg := strings.ReplaceAll(azConfig, "{{AZ}}", az.URL)
+	f := start(t, cfg)
 	// Azure gives its delay in milliseconds only.
 	az.Enqueue(openaifake.AzureRateLimited())
 	status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", `{"model":"gpt-az","messages":[{"role":"user","content":"hi"}]}`)
@@ -162,7 +167,12 @@ func TestAzureErrors(t *testing.T) {
 		t.Fatalf("rate limit: %d %q %s", status, h.Get("Retry-After"), body)
 	}
 
+	if n := len(az.Requests()); n != 1 {
+		t.Fatalf("rate limit: %d upstream calls", n)
+	}
+
 	// A prompt the content filter refuses keeps Azure's code and param.
+	f = start(t, cfg)
 	c := f.client()
 	_, err := c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
 		Model: "gpt-az", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("azure:content_filter please")},
@@ -179,11 +189,13 @@ func TestAzureErrors(t *testing.T) {
 	}
 
 	// A rejected key is Franca's problem, not the client's.
+	f = start(t, cfg)
+	az.Reset()
 	az.Enqueue(openaifake.JSONReply(401, openaifake.ErrAzureAuth))
 	status, _, body = f.do(t, "POST", "/v1/embeddings", testKey, "application/json", `{"model":"embed-az","input":"x"}`)
 	want = `{"error":{"message":"provider \"azure-eu\" rejected Franca's credential \"az-main\": Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.","type":"server_error","param":null,"code":"upstream_authentication_failed"}}`
-	if status != 502 || body != want {
-		t.Fatalf("bad key: %d %s", status, body)
+	if status != 502 || body != want || len(az.Requests()) != 1 {
+		t.Fatalf("bad key: %d %s, %d upstream calls", status, body, len(az.Requests()))
 	}
 }
 

@@ -343,36 +343,41 @@ func TestGeminiSafetyBlock(t *testing.T) {
 	}
 }
 
+// TestGeminiErrors checks how each Gemini error reaches the client. Every request runs on
+// a fresh gateway, since a rate limit or a rejected key rests the key for the requests
+// that follow. calls is how many upstream requests the error takes: a rate limit or a
+// rejected key rests the provider's only key, so nothing is retried; a 5xx is retried on
+// that key (after a backoff) until max_attempts (3).
 func TestGeminiErrors(t *testing.T) {
-	e := pvStart(t)
 	cases := []struct {
 		name                      string
 		model                     string
 		reply                     *fake.Reply
+		calls                     int
 		status                    int
 		typ, code, message, retry string
 	}{
-		{"rate limited", "gemini-flash", pvPtr(geminifake.JSONReply(429, geminifake.ErrorRateLimited)), 429, "rate_limit_error", "rate_limit_exceeded",
+		{"rate limited", "gemini-flash", pvPtr(geminifake.JSONReply(429, geminifake.ErrorRateLimited)), 1, 429, "rate_limit_error", "rate_limit_exceeded",
 			"You exceeded your current quota, please check your plan and billing details.", "29"},
-		{"key invalid", "gemini-stale", nil, 502, "server_error", "upstream_authentication_failed",
+		{"key invalid", "gemini-stale", nil, 1, 502, "server_error", "upstream_authentication_failed",
 			`provider "gemini-stale" rejected Franca's credential "gem-revoked": API key not valid. Please pass a valid API key.`, ""},
-		{"permission denied", "gemini-flash", pvPtr(geminifake.JSONReply(403, geminifake.ErrorPermissionDenied)), 502, "server_error", "upstream_authentication_failed",
+		{"permission denied", "gemini-flash", pvPtr(geminifake.JSONReply(403, geminifake.ErrorPermissionDenied)), 1, 502, "server_error", "upstream_authentication_failed",
 			`provider "gemini" rejected Franca's credential "gem-main": Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.`, ""},
-		{"invalid argument", "gemini-flash", pvPtr(geminifake.JSONReply(400, geminifake.ErrorInvalidArgument)), 400, "invalid_request_error", "",
+		{"invalid argument", "gemini-flash", pvPtr(geminifake.JSONReply(400, geminifake.ErrorInvalidArgument)), 1, 400, "invalid_request_error", "",
 			"* GenerateContentRequest.contents: contents is not specified\n", ""},
-		{"internal", "gemini-flash", pvPtr(geminifake.JSONReply(500, geminifake.ErrorInternal)), 500, "server_error", "",
+		{"internal", "gemini-flash", pvPtr(geminifake.JSONReply(500, geminifake.ErrorInternal)), 3, 500, "server_error", "",
 			"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting", ""},
-		{"unavailable", "gemini-flash", pvPtr(geminifake.JSONReply(503, geminifake.ErrorUnavailable)), 503, "server_error", "",
+		{"unavailable", "gemini-flash", pvPtr(geminifake.JSONReply(503, geminifake.ErrorUnavailable)), 3, 503, "server_error", "",
 			"The model is overloaded. Please try again later.", ""},
-		{"deadline", "gemini-flash", pvPtr(geminifake.JSONReply(504, geminifake.ErrorDeadline)), 504, "server_error", "",
+		{"deadline", "gemini-flash", pvPtr(geminifake.JSONReply(504, geminifake.ErrorDeadline)), 3, 504, "server_error", "",
 			"The request timed out. Please try again.", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			params := openai.ChatCompletionNewParams{Model: c.model, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Hi")}}
 			for _, stream := range []bool{false, true} {
-				e.gem.Reset()
-				if c.reply != nil {
+				e := pvStartQuick(t)
+				for i := 0; c.reply != nil && i < c.calls; i++ {
 					e.gem.Enqueue(*c.reply)
 				}
 				var err error
@@ -387,10 +392,10 @@ func TestGeminiErrors(t *testing.T) {
 				}
 				apiErr := pvAPIError(t, err, c.status, c.typ, c.code, "", c.message)
 				if got := apiErr.Response.Header.Get("Retry-After"); got != c.retry {
-					t.Fatalf("Retry-After %q, want %q", got, c.retry)
+					t.Fatalf("stream %v: Retry-After %q, want %q", stream, got, c.retry)
 				}
-				if n := len(e.gem.Requests()); n != 1 {
-					t.Fatalf("%d upstream requests, want 1", n)
+				if n := len(e.gem.Requests()); n != c.calls {
+					t.Fatalf("stream %v: %d upstream requests, want %d", stream, n, c.calls)
 				}
 			}
 		})

@@ -721,8 +721,14 @@ func TestOpenAIEmbeddings(t *testing.T) {
 	}
 }
 
+// TestOpenAIUpstreamErrors checks how each upstream error reaches the client. Every
+// request runs on a fresh gateway (a fresh key pool), since a 429 or a rejected key rests
+// the key for the requests that follow. calls is how many upstream requests the error
+// takes: a 429 or a rejected key rests the model's only key, so nothing is retried; a 500
+// is retried on that key (after a backoff) until max_attempts (3).
 func TestOpenAIUpstreamErrors(t *testing.T) {
-	f, a, _ := oaSetup(t)
+	a, _, cfg := oaFakes(t)
+	cfg += pvQuickRetries
 	msRetry := openaifake.JSONReply(429, openaifake.ErrRateLimit)
 	msRetry.Header.Set("retry-after-ms", "2500")
 	const chat = `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`
@@ -730,25 +736,27 @@ func TestOpenAIUpstreamErrors(t *testing.T) {
 	cases := []struct {
 		name       string
 		reply      *fake.Reply
+		calls      int
 		body       string
 		status     int
 		retryAfter string
 		want       string
 	}{
-		{"429 with retry-after", oaPtr(openaifake.RateLimited()), chat, 429, "1", rateLimitBody},
-		{"429 with retry-after-ms", &msRetry, chat, 429, "3", rateLimitBody},
-		{"429 on a stream", oaPtr(openaifake.RateLimited()), strings.Replace(chat, "}]}", `}],"stream":true}`, 1), 429, "1", rateLimitBody},
-		{"500", oaPtr(openaifake.JSONReply(500, openaifake.ErrServer)), chat, 500, "",
+		{"429 with retry-after", oaPtr(openaifake.RateLimited()), 1, chat, 429, "1", rateLimitBody},
+		{"429 with retry-after-ms", &msRetry, 1, chat, 429, "3", rateLimitBody},
+		{"429 on a stream", oaPtr(openaifake.RateLimited()), 1, strings.Replace(chat, "}]}", `}],"stream":true}`, 1), 429, "1", rateLimitBody},
+		{"500", oaPtr(openaifake.JSONReply(500, openaifake.ErrServer)), 3, chat, 500, "",
 			`{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}`},
-		{"400 is the client's", oaPtr(openaifake.JSONReply(400, `{"error":{"message":"Invalid value for 'temperature': must be at most 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}`)), chat, 400, "",
+		{"400 is the client's", oaPtr(openaifake.JSONReply(400, `{"error":{"message":"Invalid value for 'temperature': must be at most 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}`)), 1, chat, 400, "",
 			`{"error":{"message":"Invalid value for 'temperature': must be at most 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}`},
-		{"upstream rejects Franca's key", nil, strings.Replace(chat, `"gpt"`, `"gpt-badkey"`, 1), 502, "",
+		{"upstream rejects Franca's key", nil, 1, strings.Replace(chat, `"gpt"`, `"gpt-badkey"`, 1), 502, "",
 			`{"error":{"message":"provider \"badkey\" rejected Franca's credential \"stale\": Incorrect API key provided: [redacted]. You can find your API key at https://platform.openai.com/account/api-keys.","type":"server_error","param":null,"code":"upstream_authentication_failed"}}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			f := start(t, cfg)
 			a.Reset()
-			if c.reply != nil {
+			for i := 0; c.reply != nil && i < c.calls; i++ {
 				a.Enqueue(*c.reply)
 			}
 			status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", c.body)
@@ -761,8 +769,8 @@ func TestOpenAIUpstreamErrors(t *testing.T) {
 			if h.Get("Content-Type") != "application/json" {
 				t.Fatalf("Content-Type %q", h.Get("Content-Type"))
 			}
-			if n := len(a.Requests()); n != 1 {
-				t.Fatalf("%d upstream calls", n)
+			if n := len(a.Requests()); n != c.calls {
+				t.Fatalf("%d upstream calls, want %d", n, c.calls)
 			}
 			for _, secret := range []string{oaKey, oaWrongKey, oaWrongKey[len(oaWrongKey)-4:], "***"} {
 				if strings.Contains(body, secret) {
@@ -772,7 +780,9 @@ func TestOpenAIUpstreamErrors(t *testing.T) {
 		})
 	}
 
-	// The SDK raises the same errors, with the header.
+	// The SDK raises the same errors, with the header. (The two models have different
+	// keys: the rate limit of one does not touch the other.)
+	f := start(t, cfg)
 	a.Reset()
 	a.Enqueue(openaifake.RateLimited())
 	c := f.client()
@@ -794,13 +804,24 @@ func TestOpenAIUpstreamErrors(t *testing.T) {
 
 func oaPtr[T any](v T) *T { return &v }
 
+// TestOpenAIFailover checks failover between targets. Each scenario runs on a fresh
+// gateway (a fresh key pool) so that it starts with every key usable; the follow-up
+// requests within a scenario show the state its failures left.
 func TestOpenAIFailover(t *testing.T) {
-	f, a, b := oaSetup(t)
-	c := f.client()
+	a, b, cfg := oaFakes(t)
+	cfg += pvQuickRetries
+	fresh := func() (*franca, openai.Client) {
+		a.Reset()
+		b.Reset()
+		f := start(t, cfg)
+		return f, f.client()
+	}
 	ctx := context.Background()
 	msgs := []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}
+	const ha = `{"model":"gpt-ha","messages":[{"role":"user","content":"hi"}]}`
 
 	// A rate-limited first target: the second answers.
+	f, c := fresh()
 	a.Enqueue(openaifake.RateLimited())
 	res, err := c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-ha", Messages: msgs})
 	if err != nil {
@@ -817,10 +838,14 @@ func TestOpenAIFailover(t *testing.T) {
 	oaJSONEqual(t, "second target body", rb[0].Body, []byte(`{"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o-mini-backup"}`))
 	oaCheckUpstream(t, ra[0], "POST", "/v1/chat/completions", "", "Authorization", "Bearer "+oaKey)
 	oaCheckUpstream(t, rb[0], "POST", "/v1/chat/completions", "", "Authorization", "Bearer "+oaKeyB)
+	// The first target's key rests for the second it asked for: the next request goes
+	// straight to the second target.
+	if status, _, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", ha); status != 200 || len(a.Requests()) != 1 || len(b.Requests()) != 2 {
+		t.Fatalf("during the cooldown: %d %s, calls %d %d", status, body, len(a.Requests()), len(b.Requests()))
+	}
 
 	// A 500 before a stream started: the second target streams.
-	a.Reset()
-	b.Reset()
+	_, c = fresh()
 	a.Enqueue(openaifake.JSONReply(500, openaifake.ErrServer))
 	acc, _ := oaAccumulate(t, c.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "gpt-ha", Messages: msgs}))
 	if acc.Model != "gpt-4o-mini-backup" || acc.Choices[0].Message.Content != openaifake.FakeText || len(a.Requests()) != 1 || len(b.Requests()) != 1 {
@@ -828,8 +853,7 @@ func TestOpenAIFailover(t *testing.T) {
 	}
 
 	// A client error is not retried elsewhere.
-	a.Reset()
-	b.Reset()
+	_, c = fresh()
 	a.Enqueue(openaifake.JSONReply(400, `{"error":{"message":"bad","type":"invalid_request_error","param":null,"code":null}}`))
 	_, err = c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-ha", Messages: msgs})
 	var apiErr *openai.Error
@@ -837,18 +861,24 @@ func TestOpenAIFailover(t *testing.T) {
 		t.Fatalf("400: %v, calls %d %d", err, len(a.Requests()), len(b.Requests()))
 	}
 
-	// Every target rate-limited: the client gets the last one's 429.
-	a.Reset()
-	b.Reset()
+	// Every target rate-limited: the client gets the last one's 429, with the Retry-After
+	// of the key that comes back first (the first target's, after 1s; Azure asked 5.4s).
+	f, _ = fresh()
 	a.Enqueue(openaifake.RateLimited())
 	b.Enqueue(openaifake.AzureRateLimited())
-	status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", `{"model":"gpt-ha","messages":[{"role":"user","content":"hi"}]}`)
-	if status != 429 || h.Get("Retry-After") != "6" || !strings.Contains(body, "ChatCompletions_Create") {
-		t.Fatalf("all rate-limited: %d %q %s", status, h.Get("Retry-After"), body)
+	status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", ha)
+	if status != 429 || h.Get("Retry-After") != "1" || !strings.Contains(body, "ChatCompletions_Create") || len(a.Requests()) != 1 || len(b.Requests()) != 1 {
+		t.Fatalf("all rate-limited: %d %q %s, calls %d %d", status, h.Get("Retry-After"), body, len(a.Requests()), len(b.Requests()))
+	}
+	// Both keys rest now: Franca answers at once, without an upstream call.
+	status, h, body = f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", ha)
+	if status != 429 || h.Get("Retry-After") != "1" || len(a.Requests()) != 1 || len(b.Requests()) != 1 ||
+		body != `{"error":{"message":"every upstream key for model \"gpt-ha\" is resting after rate limits or failures; try again in 1s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}` {
+		t.Fatalf("all resting: %d %q %s, calls %d %d", status, h.Get("Retry-After"), body, len(a.Requests()), len(b.Requests()))
 	}
 
 	// Connection refused on the first target.
-	b.Reset()
+	_, c = fresh()
 	res, err = c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-dead-first", Messages: msgs})
 	if err != nil {
 		t.Fatal(err)
@@ -857,7 +887,9 @@ func TestOpenAIFailover(t *testing.T) {
 		t.Fatalf("after a refused connection: %s, %d calls", res.RawJSON(), len(b.Requests()))
 	}
 
-	// Nothing else to try: 502 upstream_unreachable, without the upstream URL.
+	// Nothing else to try: the only key is tried max_attempts times, then 502
+	// upstream_unreachable, without the upstream URL.
+	f, _ = fresh()
 	status, _, body = f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", `{"model":"gpt-dead","messages":[{"role":"user","content":"hi"}]}`)
 	var e struct {
 		Error struct{ Message, Type, Code string }

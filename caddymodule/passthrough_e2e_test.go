@@ -186,17 +186,22 @@ func TestPassthroughFiles(t *testing.T) {
 	}
 }
 
+// TestPassthroughUpstreamKeyRejected checks that a rejected upstream key is a 502 on
+// passthrough endpoints too. Each request runs on a fresh gateway (a fresh key pool): the
+// rejected key rests an hour, and the next request would get Franca's own 429.
 func TestPassthroughUpstreamKeyRejected(t *testing.T) {
 	a := fake.New(t, openaifake.Responder("/v1", "sk-the-right-key-0123456789"))
-	f := start(t, strings.ReplaceAll(ptConfig, "{{A}}", a.URL))
+	cfg := strings.ReplaceAll(ptConfig, "{{A}}", a.URL)
 	want := `{"error":{"message":"provider \"openai\" rejected Franca's credential \"main\": Incorrect API key provided: [redacted]. You can find your API key at https://platform.openai.com/account/api-keys.","type":"server_error","param":null,"code":"upstream_authentication_failed"}}`
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/v1/files", ""},
 		{"POST", "/v1/images/generations", `{"model":"image-gen","prompt":"x"}`},
 	} {
+		f := start(t, cfg)
+		a.Reset()
 		status, _, body := f.do(t, c.method, c.path, testKey, "application/json", c.body)
-		if status != 502 || body != want {
-			t.Fatalf("%s %s: %d %s", c.method, c.path, status, body)
+		if status != 502 || body != want || len(a.Requests()) != 1 {
+			t.Fatalf("%s %s: %d %s, %d upstream calls", c.method, c.path, status, body, len(a.Requests()))
 		}
 	}
 }

@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/franca-gw/franca/gateway/keypool"
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -222,8 +224,54 @@ func (x *Exchange) attempt(t *target, pk *keypool.Key) (*Attempt, *translate.Err
 	return a, nil
 }
 
-// override applies a target's parameter overrides to the client's body.
+// override applies a target's parameter overrides to the client's body: the members the
+// target sets are cut out, the target's values appended in name order, and the rest is
+// kept as the client wrote it. The new body is decoded again.
 func override(raw []byte, params map[string]json.RawMessage, req *schema.ChatRequest) (*schema.ChatRequest, []byte, error) {
+	size := len(raw) + 2
+	names := make([]string, 0, len(params))
+	for k, v := range params {
+		names = append(names, k)
+		size += len(k) + len(v) + 4
+	}
+	slices.Sort(names)
+	b := make([]byte, 1, size)
+	b[0] = '{'
+	var scratch [64]byte
+	err := jsonx.EachMember(raw, func(m jsonx.Member) bool {
+		if _, set := params[string(m.Name(raw, scratch[:0]))]; set {
+			return true
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, raw[m.KeyStart:m.KeyEnd]...)
+		b = append(b, ':')
+		b = append(b, raw[m.ValueStart:m.ValueEnd]...)
+		return true
+	})
+	if err != nil {
+		// Deeper than jsonx walks (encoding/json decoded the body): the slow way.
+		return overrideJSON(raw, params)
+	}
+	for _, k := range names {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = jsonx.AppendString(b, k)
+		b = append(b, ':')
+		b = append(b, params[k]...)
+	}
+	b = append(b, '}')
+	out := new(schema.ChatRequest)
+	if e := decodeChatBody(b, out); e != nil {
+		return nil, nil, translate.BadRequest("", "the configured parameter overrides do not fit the request: "+e.Message)
+	}
+	return out, b, nil
+}
+
+// overrideJSON is override through a map of the members.
+func overrideJSON(raw []byte, params map[string]json.RawMessage) (*schema.ChatRequest, []byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, nil, err
@@ -236,8 +284,8 @@ func override(raw []byte, params map[string]json.RawMessage, req *schema.ChatReq
 		return nil, nil, err
 	}
 	out := new(schema.ChatRequest)
-	if err := json.Unmarshal(b, out); err != nil {
-		return nil, nil, translate.BadRequest("", "the configured parameter overrides do not fit the request: "+err.Error())
+	if e := decodeBody(b, out); e != nil {
+		return nil, nil, translate.BadRequest("", "the configured parameter overrides do not fit the request: "+e.Message)
 	}
 	return out, b, nil
 }

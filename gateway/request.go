@@ -171,7 +171,7 @@ func (g *Gateway) resolve(vk *virtualKey, model string) (*route, *translate.Erro
 
 func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
 	var req schema.ChatRequest
-	if err := decodeBody(r.Body, &req); err != nil {
+	if err := decodeChatBody(r.Body, &req); err != nil {
 		x.fail(err)
 		return
 	}

@@ -128,11 +128,12 @@ func (x *Exchange) lastKey() *keypool.Key {
 
 // exhausted sets the reply when no attempt can be made: a 429 that says when the first
 // key comes back when every key is resting, a 503 when no provider of the model has a
-// key, or the last attempt's error.
+// key, or the last attempt's error (a 429 or 503 then says when the first key comes
+// back, when one rests).
 func (x *Exchange) exhausted(now time.Time) {
 	if x.lastErr != nil {
 		x.Reply = x.lastErr
-		if x.Reply.Status == 429 && !x.earliest.IsZero() {
+		if (x.Reply.Status == 429 || x.Reply.Status == 503) && !x.earliest.IsZero() {
 			x.Reply = withRetryAfter(x.Reply, x.earliest.Sub(now))
 		}
 		return

@@ -31,28 +31,58 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 	return g.route(vk, r)
 }
 
-// Providers returns the names of the providers that can serve the exchange, in the order
-// Next would try them, without translating anything: by the targets' priority, then their
-// order (targets of one priority, which Next shares by weight, come in configuration
-// order). A provider that is unavailable (no usable key) is left out, and a provider
-// named by several targets appears once, at its first place. Whether its keys are resting
-// plays no part. It returns nil when the exchange already holds its Reply.
+// Providers returns the names of the providers that can serve the exchange now, in the
+// order Next would try them, without translating anything: by the targets' priority,
+// then their order (targets of one priority, which Next shares by weight, come in
+// configuration order). A provider named by several targets appears once, at its first
+// place. A provider is left out when it is unavailable (no usable key configured) or
+// when every key of it that serves the model rests at the gateway's current time
+// (cooling down, invalid, its circuit open or its half-open probe in flight), so that
+// the proxy sends nothing to it. Nothing is counted: the key is picked by the later
+// stage (AttemptFor).
+//
+// When no provider is left it returns nil and sets the exchange's Reply to what Next
+// would answer: a 429 whose Retry-After is the moment the first key comes back when
+// keys rest, else the reason no provider has a key. It returns nil at once when the
+// exchange already holds its Reply.
 func (x *Exchange) Providers() []string {
 	if x.Reply != nil || x.route == nil {
 		return nil
 	}
-	order := make([]int, len(x.route.targets))
+	now := x.g.now()
+	targets := x.route.targets
+	// usable[i] is set when a key of target i's provider can take a request for any
+	// target of that provider.
+	usable := make([]bool, len(targets))
+	for _, grp := range x.route.groups {
+		for _, c := range grp.Candidates {
+			p := targets[c.Target].provider
+			ok, at := x.g.pool.Usable(c.Key, c.Model, now)
+			if !ok {
+				if !at.IsZero() && (x.earliest.IsZero() || at.Before(x.earliest)) {
+					x.earliest = at
+				}
+				continue
+			}
+			for i := range targets {
+				if targets[i].provider == p {
+					usable[i] = true
+				}
+			}
+		}
+	}
+	order := make([]int, len(targets))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool {
-		return x.route.targets[order[a]].priority < x.route.targets[order[b]].priority
+		return targets[order[a]].priority < targets[order[b]].priority
 	})
-	names := make([]string, 0, len(x.route.targets))
+	names := make([]string, 0, len(targets))
 next:
 	for _, i := range order {
-		p := x.route.targets[i].provider
-		if p.unavailable != "" {
+		p := targets[i].provider
+		if p.unavailable != "" || !usable[i] {
 			continue
 		}
 		for _, n := range names {
@@ -62,7 +92,33 @@ next:
 		}
 		names = append(names, p.name)
 	}
+	if len(names) == 0 {
+		x.exhausted(now)
+		return nil
+	}
 	return names
+}
+
+// TriedKey tells the exchange that an earlier attempt of the same client request, made
+// through another exchange (an earlier run of the per-attempt stage), used the key keyID
+// of provider: AttemptFor then prefers the provider's other keys, as Next does after a
+// failed attempt, and takes that key again only when no other key can serve. Unknown
+// names are ignored.
+func (x *Exchange) TriedKey(provider, keyID string) {
+	if x.route == nil {
+		return
+	}
+	for _, t := range x.route.targets {
+		if t.provider.name != provider {
+			continue
+		}
+		for _, k := range t.provider.keys {
+			if k.id == keyID && !x.triedKey(k.pk) {
+				x.tried = append(x.tried, k.pk)
+			}
+		}
+		return
+	}
 }
 
 // AttemptFor returns an attempt against a target of the model served by the named

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestProviders(t *testing.T) {
 	for model, want := range map[string][]string{
 		"gpt":             {"oa"},
 		"fallback":        {"oa"}, // claude has no key
-		"only-claude":     {},
+		"only-claude":     nil, // the reply says why, see below
 		"claude-then-gem": {"oa", "gem"},
 		"mock-chat":       {"mock"},
 	} {
@@ -65,7 +66,11 @@ func TestProviders(t *testing.T) {
 			t.Errorf("%s: providers %q, want %q", model, got, want)
 		}
 	}
-	x := g.Handle(post("/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"hi"}]}`))
+	x := g.Handle(post("/v1/chat/completions", `{"model":"only-claude","messages":[{"role":"user","content":"hi"}]}`))
+	if x.Providers() != nil || x.Reply == nil || x.Reply.Status != 503 || errorOf(t, x.Reply)["code"] != "provider_unavailable" {
+		t.Errorf("only-claude: reply %+v", x.Reply)
+	}
+	x = g.Handle(post("/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"hi"}]}`))
 	if got := x.Providers(); got != nil {
 		t.Errorf("unknown model: providers %q", got)
 	}
@@ -183,5 +188,151 @@ virtual_keys: [{name: k, hash: "`+config.HashKey("sk-k")+`"}]
 	x := g.HandleAs("k", asKey("/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
 	if got := x.Providers(); !reflect.DeepEqual(got, []string{"b", "a", "c"}) {
 		t.Fatalf("providers %q", got)
+	}
+}
+
+// rest makes the keys rest: each key id (of poolConfig) answers an attempt with status
+// and, when given, a Retry-After of so many seconds.
+func rest(t *testing.T, g *Gateway, model string, status int, waits map[string]string) {
+	t.Helper()
+	for provider, wait := range waits {
+		p, id, _ := strings.Cut(provider, "/")
+		x := g.Handle(chatReq(model))
+		x.TriedKey(p, otherKey(p, id))
+		a := x.AttemptFor(p)
+		if a == nil || a.KeyID != id {
+			t.Fatalf("%s: attempt %+v, reply %+v", provider, a, x.Reply)
+		}
+		var h translate.Headers
+		if wait != "" {
+			h = translate.Headers{{Name: "Retry-After", Value: wait}}
+		}
+		a.Response(status, h, []byte(`{"error":{"message":"no","type":"requests","param":null,"code":null}}`))
+	}
+}
+
+// otherKey is the key of poolConfig's provider p that is not id ("" when p has one).
+func otherKey(p, id string) string {
+	switch {
+	case p == "a" && id == "a1":
+		return "a2"
+	case p == "a":
+		return "a1"
+	}
+	return ""
+}
+
+// Providers leaves out the providers whose keys all rest, and comes back to them when
+// one key is back; a provider with one key left still counts.
+func TestProvidersSkipResting(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	providers := func() []string {
+		t.Helper()
+		x := g.Handle(chatReq("ordered"))
+		got := x.Providers()
+		if got == nil {
+			t.Fatalf("no provider: %s", x.Reply.Body)
+		}
+		return got
+	}
+	if got := providers(); !reflect.DeepEqual(got, []string{"a", "c"}) {
+		t.Fatalf("at first: %q", got)
+	}
+	rest(t, g, "ordered", 429, map[string]string{"a/a1": "30"})
+	if got := providers(); !reflect.DeepEqual(got, []string{"a", "c"}) {
+		t.Fatalf("a2 still serves: %q", got)
+	}
+	rest(t, g, "ordered", 429, map[string]string{"a/a2": "20"})
+	if got := providers(); !reflect.DeepEqual(got, []string{"c"}) {
+		t.Fatalf("both keys of a rest: %q", got)
+	}
+	// Nothing was counted in flight by asking.
+	for _, p := range g.Status().Providers {
+		for _, k := range p.Keys {
+			if k.InFlight != 0 {
+				t.Fatalf("%s/%s: %d in flight", p.Name, k.ID, k.InFlight)
+			}
+		}
+	}
+	c.t = now.Add(20 * time.Second)
+	if got := providers(); !reflect.DeepEqual(got, []string{"a", "c"}) {
+		t.Fatalf("a2 is back: %q", got)
+	}
+}
+
+// An open circuit and an invalid key rest a provider too.
+func TestProvidersSkipOpenAndInvalid(t *testing.T) {
+	cfg, err := config.Load([]byte(strings.Replace(poolConfig, "HASH", config.HashKey(testKey), 1)+"  breaker_failures: 1\n  breaker_open: 20s\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{now}
+	g, err := New(cfg, WithClock(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest(t, g, "ordered", 500, map[string]string{"a/a1": ""})
+	rest(t, g, "ordered", 401, map[string]string{"a/a2": ""})
+	x := g.Handle(chatReq("ordered"))
+	if got := x.Providers(); !reflect.DeepEqual(got, []string{"c"}) {
+		t.Fatalf("a1 open, a2 invalid: %q", got)
+	}
+	// Half-open after 20s: the probe may go.
+	c.t = now.Add(20 * time.Second)
+	x = g.Handle(chatReq("ordered"))
+	if got := x.Providers(); !reflect.DeepEqual(got, []string{"a", "c"}) {
+		t.Fatalf("a1 half-open: %q", got)
+	}
+}
+
+// When every key of every target rests, Providers gives no provider and the exchange
+// holds the very reply Next gives in the same state: 429 with the earliest comeback.
+func TestProvidersAllRestingReplyMatchesNext(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	rest(t, g, "ordered", 429, map[string]string{"a/a1": "30", "a/a2": "12", "c/c1": "45"})
+	c.t = now.Add(2 * time.Second)
+	x := g.Handle(chatReq("ordered"))
+	if got := x.Providers(); got != nil {
+		t.Fatalf("providers %q", got)
+	}
+	y := g.Handle(chatReq("ordered"))
+	if a := y.Next(); a != nil {
+		t.Fatalf("Next made an attempt on %s", a.KeyID)
+	}
+	if x.Reply == nil || x.Reply.Status != 429 || x.Reply.Header.Get("Retry-After") != "10" ||
+		!reflect.DeepEqual(x.Reply, y.Reply) {
+		t.Fatalf("got %+v\nwant %+v", x.Reply, y.Reply)
+	}
+	if x.Next() != nil || x.AttemptFor("a") != nil {
+		t.Fatal("an exchange with its reply hands out attempts")
+	}
+	// Another model whose targets do not rest is not affected.
+	if got := g.Handle(chatReq("shared")).Providers(); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Fatalf("shared: %q", got)
+	}
+}
+
+// TriedKey keeps a later exchange of the same request off the key an earlier one used,
+// while the provider has another; with one key, that key is taken again.
+func TestTriedKey(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	for _, first := range []string{"a1", "a2", "a1"} {
+		x := g.Handle(chatReq("ordered"))
+		x.TriedKey("a", first)
+		a := x.AttemptFor("a")
+		if a == nil || a.KeyID == first {
+			t.Fatalf("after %s: %+v", first, a)
+		}
+		a.Close()
+	}
+	x := g.Handle(chatReq("ordered"))
+	x.TriedKey("c", "c1")
+	x.TriedKey("nope", "x")
+	x.TriedKey("c", "nope")
+	if a := x.AttemptFor("c"); a == nil || a.KeyID != "c1" {
+		t.Fatalf("the only key: %+v", a)
 	}
 }
