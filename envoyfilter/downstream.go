@@ -23,7 +23,9 @@ const (
 	headerModel = "x-franca-model"
 )
 
-var internalHeaders = [...]string{headerCluster, headerKey, headerModel}
+// internalHeaders are the headers only the filter may set; headerRequest is in
+// attempts.go.
+var internalHeaders = [...]string{headerCluster, headerKey, headerModel, headerRequest}
 
 // downstream is the "franca" filter for one HTTP stream.
 type downstream struct {
@@ -36,6 +38,8 @@ type downstream struct {
 	// rewrites into OpenAI's error shape; status is its status.
 	reshape bool
 	status  int
+	// id names the request for the upstream filter (headerRequest), once forwarded.
+	id string
 }
 
 // OnHttpRequestHeaders removes headers only the filter may set, refuses a body announced
@@ -85,17 +89,25 @@ func (d *downstream) OnHttpRequestBody(size int, endOfStream bool) types.Action 
 }
 
 // route runs the gateway's decision: a local answer, or the cluster to send the request
-// to with the client's credential removed.
+// to with the client's credential removed. The cluster names only providers with a key
+// that may take the request now, as the VM's pool sees it after applying the cooldowns
+// other workers shared; when none has, the answer is the core's 429 with the moment the
+// first key comes back, and nothing goes upstream.
 func (d *downstream) route(body []byte) types.Action {
+	now := d.p.vm.now()
+	d.p.shared.sync(now)
 	path, query := splitPath(d.headers.Get(":path"))
 	x := d.p.gw.Handle(&gateway.Request{
 		Method: d.headers.Get(":method"), Path: path, Query: query,
-		Header: d.headers, Body: body, Now: d.p.vm.now(),
+		Header: d.headers, Body: body, Now: now,
 	})
 	if x.Reply != nil {
 		return d.reply(x.Reply)
 	}
 	providers := x.Providers()
+	if x.Reply != nil {
+		return d.reply(x.Reply)
+	}
 	if len(providers) == 0 || d.p.mock[providers[0]] {
 		// Next answers for the mock, or says why no target can serve.
 		a := x.Next()
@@ -119,7 +131,8 @@ func (d *downstream) route(body []byte) types.Action {
 		}
 		cluster = append(cluster, name...)
 	}
-	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}}
+	d.id = d.p.vm.ids.make()
+	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}, {headerRequest, d.id}}
 	for _, f := range set {
 		if f[1] == "" {
 			continue
@@ -218,8 +231,16 @@ func proxyError(status int, text string) *translate.Error {
 	return e
 }
 
-// OnHttpStreamDone gives the collector its chance between requests.
+// OnHttpStreamDone ends the request's upstream attempt if Envoy left it open (see
+// attempts.go) and gives the collector its chance between requests.
 func (d *downstream) OnHttpStreamDone() {
+	if d.id != "" {
+		var failed error
+		if r := d.p.vm.requests[d.id]; r != nil && r.open != nil {
+			failed = d.upstreamFailure()
+		}
+		d.p.vm.requests.done(d.id, failed)
+	}
 	d.headers = nil
 	d.p.vm.gc.streamDone()
 }

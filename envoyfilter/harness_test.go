@@ -216,8 +216,13 @@ func start(t testing.TB, r runner, root string, cfg []byte, props map[string]str
 	return s
 }
 
-// stop releases the emulator.
-func (s *stage) stop() { s.reset() }
+// stop ends the plugin (OnPluginDone: it lets go of its VM's key pool, which the VM
+// drops when no plugin uses it, as when Envoy removes a filter configuration) and
+// releases the emulator.
+func (s *stage) stop() {
+	s.host.FinishVM()
+	s.reset()
+}
 
 // request is a client request.
 type request struct {

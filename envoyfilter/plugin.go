@@ -26,6 +26,8 @@ type plugin struct {
 	vm       *vm
 	upstream bool
 	gw       *gateway.Gateway
+	// shared is the VM's key pool this plugin uses (see shared.go).
+	shared *sharedPool
 	// mock holds the names of the providers of type mock, which the downstream filter
 	// answers for itself.
 	mock map[string]bool
@@ -74,14 +76,17 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 		}
 		return types.OnPluginStartStatusFailed
 	}
-	// Each plugin keeps its own key states (cooldowns, breakers), learnt from the
-	// outcomes of its attempts.
-	gw, err := gateway.New(cfg, gateway.WithClock(p.vm.now), gateway.WithRand(rand.Float64))
+	// The key states (cooldowns, breakers) live in the VM's pool for these providers,
+	// shared with the other root, and cooldowns with the other VMs (shared.go).
+	sp := p.vm.acquirePool(cfg)
+	gw, err := gateway.New(cfg, gateway.WithClock(p.vm.now), gateway.WithRand(rand.Float64), gateway.WithPool(sp.pool))
 	if err != nil {
+		p.vm.releasePool(sp)
 		proxywasm.LogCriticalf("franca: invalid configuration: %v", err)
 		return types.OnPluginStartStatusFailed
 	}
-	p.gw = gw
+	p.vm.releasePool(p.shared)
+	p.gw, p.shared = gw, sp
 	p.mock = make(map[string]bool)
 	p.providers = make(map[string]bool, len(cfg.Providers))
 	for i := range cfg.Providers {
@@ -109,8 +114,18 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-// OnTick reports the VM's memory metrics.
-func (p *plugin) OnTick() { p.vm.gc.report() }
+// OnTick reports the VM's memory metrics and ends the attempts no callback ended.
+func (p *plugin) OnTick() {
+	p.vm.gc.report()
+	p.vm.requests.sweep(p.vm.now())
+}
+
+// OnPluginDone lets go of the VM's key pool: the VM drops it when no plugin uses it.
+func (p *plugin) OnPluginDone() bool {
+	p.vm.releasePool(p.shared)
+	p.shared = nil
+	return true
+}
 
 // NewHttpContext creates the filter for one HTTP stream (downstream) or one attempt
 // (upstream).

@@ -33,6 +33,8 @@ type upstream struct {
 	provider string
 	x        *gateway.Exchange
 	a        *gateway.Attempt
+	// rid names the client request (headerRequest), to which the VM ties the attempt.
+	rid string
 
 	answer int
 	status int
@@ -109,16 +111,23 @@ func providerOfAttempt() (name, from string) {
 	return "", "cluster"
 }
 
-// translate builds this attempt's upstream request in place of the client's.
+// translate builds this attempt's upstream request in place of the client's, with a key
+// of the attempt's provider that is not resting (cooldowns other workers shared are
+// applied first) and, on a retry, not the key the request just tried when the provider
+// has another.
 func (u *upstream) translate(body []byte) types.Action {
+	now := u.p.vm.now()
+	u.p.shared.sync(now)
 	path, query := splitPath(u.headers.Get(":path"))
 	u.x = u.p.gw.HandleAs(u.key, &gateway.Request{
 		Method: u.headers.Get(":method"), Path: path, Query: query,
-		Header: u.headers, Body: body, Now: u.p.vm.now(),
+		Header: u.headers, Body: body, Now: now,
 	})
 	if u.x.Reply != nil {
 		return u.reply(u.x.Reply)
 	}
+	u.rid = u.headers.Get(headerRequest)
+	u.p.vm.requests.prime(u.rid, u.x)
 	a := u.x.AttemptFor(u.provider)
 	if a == nil {
 		return u.reply(u.x.Reply)
@@ -127,6 +136,7 @@ func (u *upstream) translate(body []byte) types.Action {
 		return u.reply(a.Reply)
 	}
 	u.a = a
+	u.p.vm.requests.begin(u.rid, a, now)
 	up := a.Upstream
 	scheme, authority, target := splitURL(up.URL)
 	h := make([][2]string, 0, 8+len(up.Header))
@@ -143,10 +153,12 @@ func (u *upstream) translate(body []byte) types.Action {
 		h = append(h, [2]string{"content-length", strconv.Itoa(len(up.Body))})
 	}
 	if err := proxywasm.ReplaceHttpRequestHeaders(h); err != nil {
+		u.abandon()
 		return u.fail(500, "internal_error", "could not set the upstream request headers: "+err.Error())
 	}
 	if body != nil {
 		if err := proxywasm.ReplaceHttpRequestBody(up.Body); err != nil {
+			u.abandon()
 			return u.fail(500, "internal_error", "could not set the upstream request body: "+err.Error())
 		}
 	}
@@ -204,6 +216,9 @@ func (u *upstream) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
 	case ok && u.a.Raw && (u.a.Upstream.Stream || strings.HasPrefix(ct, "text/event-stream")):
 		u.answer = answerRaw
 		u.setResponseHeaders(u.status, contentTypeOnly(ct), -1)
+		if endOfStream {
+			u.rawDone()
+		}
 		return types.ActionContinue
 	case ok && !u.a.Raw && u.a.Upstream.Stream && !endOfStream:
 		u.answer = answerStream
@@ -214,7 +229,8 @@ func (u *upstream) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
 	u.answer = answerWhole
 	if endOfStream {
 		// No body to map: keep the mapped status and header.
-		reply, _ := u.a.Response(u.status, u.header, nil)
+		reply, retry := u.a.Response(u.status, u.header, nil)
+		u.settle(!retry)
 		u.setResponseHeaders(reply.Status, reply.Header, -1)
 		return types.ActionContinue
 	}
@@ -229,6 +245,9 @@ func (u *upstream) OnHttpResponseBody(size int, endOfStream bool) types.Action {
 	}
 	switch u.answer {
 	case answerRaw:
+		if endOfStream {
+			u.rawDone()
+		}
 		return types.ActionContinue
 	case answerStream:
 		return u.transcode(size, endOfStream)
@@ -243,7 +262,9 @@ func (u *upstream) OnHttpResponseBody(size int, endOfStream bool) types.Action {
 			proxywasm.LogErrorf("franca-upstream: reading the response body: %v", err)
 		}
 	}
-	reply, _ := u.a.Response(u.status, u.header, body)
+	// The outcome (status, rate-limit fields, time to first byte) goes to the key pool.
+	reply, retry := u.a.Response(u.status, u.header, body)
+	u.settle(!retry)
 	// Envoy's retry policy decides on the mapped status: a 429, a 5xx or a rejected
 	// upstream credential (mapped to 502) is retried on the next priority.
 	u.setResponseHeaders(reply.Status, reply.Header, len(reply.Body))
@@ -269,15 +290,20 @@ func (u *upstream) transcode(size int, endOfStream bool) types.Action {
 			u.broken = true
 			out = append(out, u.a.StreamError(ferr)...)
 			proxywasm.LogWarnf("franca-upstream: stream from %s broke: %v", u.provider, ferr)
+			// A stream that breaks off counts against the key, as one that ends early.
+			u.a.Failed(ferr)
+			u.settle(true)
 		}
 	}
 	if endOfStream && !u.broken {
 		var err error
+		// End reports the stream's outcome to the key pool.
 		out, err = u.stream.End(out)
 		if err != nil {
 			out = append(out, u.a.StreamError(err)...)
 			proxywasm.LogWarnf("franca-upstream: stream from %s ended early: %v", u.provider, err)
 		}
+		u.settle(true)
 		u.recordUsage()
 	}
 	if err := proxywasm.ReplaceHttpResponseBody(out); err != nil {
@@ -351,11 +377,31 @@ func (u *upstream) fail(status int, code, msg string) types.Action {
 		Message: "franca-upstream: " + msg}))
 }
 
+// rawDone reports a passthrough answer that went through whole.
+func (u *upstream) rawDone() {
+	u.a.Response(u.status, u.header, nil)
+	u.settle(true)
+}
+
+// settle notes that the attempt's outcome reached the key pool; last says that no retry
+// of the request follows it (a success, an answer Envoy does not retry, a stream).
+func (u *upstream) settle(last bool) { u.p.vm.requests.settle(u.rid, u.a, last) }
+
+// abandon ends an attempt that is not sent after all.
+func (u *upstream) abandon() {
+	u.a.Close()
+	u.settle(true)
+	u.a = nil
+}
+
 // OnHttpStreamDone ends the attempt if its answer did not (a reset, a client gone), drops
-// its state and gives the collector its chance.
+// its state and gives the collector its chance. Envoy does not call it for upstream
+// filters (the SDK hears of a stream's end through proxy_on_log, which Envoy sends to the
+// downstream filters only): the VM ends such attempts otherwise, see attempts.go.
 func (u *upstream) OnHttpStreamDone() {
 	if u.a != nil {
 		u.a.Close()
+		u.settle(false)
 	}
 	u.headers, u.header, u.x, u.a, u.stream, u.out = nil, nil, nil, nil, nil, nil
 	u.p.vm.gc.streamDone()

@@ -13,10 +13,17 @@ type vm struct {
 	// now is the clock the plugins read the request time from; tests fix it.
 	now func() time.Time
 	gc  *collector
+	// pools are the VM's key pools, shared by the plugins of one provider set and
+	// routing section: the downstream and the upstream root (see shared.go).
+	pools map[string]*sharedPool
+	// requests are the client requests whose upstream attempts this VM runs (see
+	// attempts.go); ids names them for the downstream filter.
+	requests requests
+	ids      requestIDs
 }
 
 func newVM() *vm {
-	return &vm{now: time.Now, gc: newCollector()}
+	return &vm{now: time.Now, gc: newCollector(), pools: make(map[string]*sharedPool), requests: make(requests)}
 }
 
 // OnVMStart sets up the garbage collection policy (see gc.go).

@@ -57,7 +57,7 @@ func TestProviders(t *testing.T) {
 	for model, want := range map[string][]string{
 		"gpt":             {"oa"},
 		"fallback":        {"oa"}, // claude has no key
-		"only-claude":     nil, // the reply says why, see below
+		"only-claude":     nil,    // the reply says why, see below
 		"claude-then-gem": {"oa", "gem"},
 		"mock-chat":       {"mock"},
 	} {

@@ -100,6 +100,16 @@ func TestBrokenExamplesFail(t *testing.T) {
 			}
 			at(doc, "static_resources").(map[string]any)["clusters"] = kept
 		}, `cluster "gemini", which does not exist`},
+		{"no cluster for a model's providers when its first provider rests", "envoy.yaml", func(doc any) {
+			cs := clusters(doc)
+			var kept []any
+			for _, c := range cs {
+				if at(c, "name") != "openai" {
+					kept = append(kept, c)
+				}
+			}
+			at(doc, "static_resources").(map[string]any)["clusters"] = kept
+		}, `model smart with anthropic resting: the franca filter routes it to cluster "openai", which does not exist`},
 		{"unknown root id", "envoy.yaml", func(doc any) {
 			downstreamWasm(doc)["root_id"] = "franca-typo"
 		}, `root_id "franca-typo"`},

@@ -452,6 +452,8 @@ func clusterFor(cfg *config.Config, m *config.Model) (string, []string) {
 // cluster the filter names exists and runs the upstream filter; its hosts are the
 // providers' hosts, one priority per provider in target order, and each host tells the
 // upstream filter its provider (endpoint metadata, cluster metadata or the cluster's name).
+// The filter leaves out providers whose keys all rest, so the same holds for every
+// ordered sub-list of the model's providers ("a+c" when b rests).
 func (c *checker) francaRouting(cfg *config.Config, clusters map[string]*clusterv3.Cluster, upstreamOf map[string]*francaPlugin) {
 	for _, m := range cfg.Models {
 		name, providers := clusterFor(cfg, &m)
@@ -459,39 +461,78 @@ func (c *checker) francaRouting(cfg *config.Config, clusters map[string]*cluster
 			continue
 		}
 		where := "model " + m.Name
-		cl := clusters[name]
-		if cl == nil {
-			c.errorf("%s: the franca filter routes it to cluster %q, which does not exist", where, name)
-			continue
-		}
-		if upstreamOf[name] == nil {
-			c.errorf("%s: cluster %q has no franca-upstream filter: the request would reach the provider untranslated", where, name)
-		}
-		var got []string
-		prio := -1
-		for _, le := range cl.GetLoadAssignment().GetEndpoints() {
-			if int(le.GetPriority()) != prio+1 {
-				c.errorf("%s: cluster %q has priority %d after %d: priorities go 0, 1, … in target order", where, name, le.GetPriority(), prio)
+		for _, sub := range subLists(providers) {
+			name := strings.Join(sub, "+")
+			if len(sub) < len(providers) {
+				where = "model " + m.Name + " with " + strings.Join(without(providers, sub), ", ") + " resting"
 			}
-			prio = int(le.GetPriority())
-			for n, e := range le.GetLbEndpoints() {
-				provider := endpointProvider(cl, e)
-				host := e.GetEndpoint().GetAddress().GetSocketAddress().GetAddress()
-				if p := providerNamed(cfg, provider); p == nil {
-					c.errorf("%s: cluster %q: host %s maps to %q, which is not a provider", where, name, host, provider)
-				} else if h := hostOf(p.BaseURL); h != host {
-					c.errorf("%s: cluster %q: host %s is labelled provider %q, which is at %s", where, name, host, provider, h)
-				}
-				if n == 0 {
-					got = append(got, provider)
-				} else if got[len(got)-1] != provider {
-					c.errorf("%s: cluster %q: priority %d mixes providers %q and %q", where, name, le.GetPriority(), got[len(got)-1], provider)
-				}
+			c.routeCluster(cfg, where, name, sub, clusters, upstreamOf)
+		}
+	}
+}
+
+// subLists returns the non-empty ordered sub-lists of list, list itself first.
+func subLists(list []string) [][]string {
+	n := len(list)
+	var out [][]string
+	for mask := 1<<n - 1; mask > 0; mask-- {
+		var sub []string
+		for i := range list {
+			if mask&(1<<i) != 0 {
+				sub = append(sub, list[i])
 			}
 		}
-		if !reflect.DeepEqual(got, providers) {
-			c.errorf("%s: cluster %q serves the providers %v by priority, want %v in target order", where, name, got, providers)
+		out = append(out, sub)
+	}
+	return out
+}
+
+// without returns the names of list that sub lacks.
+func without(list, sub []string) []string {
+	var out []string
+	for _, s := range list {
+		if !contains(sub, s) {
+			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// routeCluster checks the cluster name exists, runs the upstream filter and serves
+// providers by priority.
+func (c *checker) routeCluster(cfg *config.Config, where, name string, providers []string, clusters map[string]*clusterv3.Cluster, upstreamOf map[string]*francaPlugin) {
+	cl := clusters[name]
+	if cl == nil {
+		c.errorf("%s: the franca filter routes it to cluster %q, which does not exist", where, name)
+		return
+	}
+	if upstreamOf[name] == nil {
+		c.errorf("%s: cluster %q has no franca-upstream filter: the request would reach the provider untranslated", where, name)
+	}
+	var got []string
+	prio := -1
+	for _, le := range cl.GetLoadAssignment().GetEndpoints() {
+		if int(le.GetPriority()) != prio+1 {
+			c.errorf("%s: cluster %q has priority %d after %d: priorities go 0, 1, … in target order", where, name, le.GetPriority(), prio)
+		}
+		prio = int(le.GetPriority())
+		for n, e := range le.GetLbEndpoints() {
+			provider := endpointProvider(cl, e)
+			host := e.GetEndpoint().GetAddress().GetSocketAddress().GetAddress()
+			if p := providerNamed(cfg, provider); p == nil {
+				c.errorf("%s: cluster %q: host %s maps to %q, which is not a provider", where, name, host, provider)
+			} else if h := hostOf(p.BaseURL); h != host {
+				c.errorf("%s: cluster %q: host %s is labelled provider %q, which is at %s", where, name, host, provider, h)
+			}
+			if n == 0 {
+				got = append(got, provider)
+			} else if got[len(got)-1] != provider {
+				c.errorf("%s: cluster %q: priority %d mixes providers %q and %q", where, name, le.GetPriority(), got[len(got)-1], provider)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, providers) {
+		c.errorf("%s: cluster %q serves the providers %v by priority, want %v in target order", where, name, got, providers)
 	}
 }
 
