@@ -3,6 +3,7 @@ package gateway
 import (
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/franca-gw/franca/gateway/keypool"
 	"github.com/franca-gw/franca/translate"
@@ -96,7 +97,29 @@ next:
 		x.exhausted(now)
 		return nil
 	}
+	x.leadByWeight(names, now)
 	return names
+}
+
+// leadByWeight puts first, among the providers of the first priority group that has a
+// usable key, the one the model's strategy chooses (by weight, for round robin), so that
+// targets of one priority share traffic across requests as they do in Next.
+func (x *Exchange) leadByWeight(names []string, now time.Time) {
+	for _, grp := range x.route.groups {
+		c, _ := x.g.pool.Choose(grp, nil, now)
+		if c == nil {
+			continue
+		}
+		lead := x.route.targets[c.Target].provider.name
+		for i, n := range names {
+			if n == lead {
+				copy(names[1:i+1], names[:i])
+				names[0] = lead
+				return
+			}
+		}
+		return
+	}
 }
 
 // TriedKey tells the exchange that an earlier attempt of the same client request, made

@@ -336,3 +336,40 @@ func TestTriedKey(t *testing.T) {
 		t.Fatalf("the only key: %+v", a)
 	}
 }
+
+// Providers leads with the provider the strategy chooses among targets of one priority,
+// so that Envoy's cluster choice shares traffic by weight as Next does.
+func TestProvidersShareByWeight(t *testing.T) {
+	cfg, err := config.Load([]byte(`
+providers:
+  - {name: a, type: openai, base_url: "https://a.example/v1", keys: [{secret: sk-a}]}
+  - {name: b, type: openai, base_url: "https://b.example/v1", keys: [{secret: sk-b}]}
+  - {name: c, type: openai, base_url: "https://c.example/v1", keys: [{secret: sk-c}]}
+models:
+  - name: m
+    targets:
+      - {provider: a, model: x, priority: 0, weight: 3}
+      - {provider: b, model: x, priority: 0, weight: 1}
+      - {provider: c, model: x, priority: 1}
+virtual_keys: [{name: all, hash: "`+config.HashKey(testKey)+`"}]
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leads []string
+	for i := 0; i < 8; i++ {
+		x := g.Handle(post("/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+		names := x.Providers()
+		if len(names) != 3 || names[2] != "c" {
+			t.Fatalf("providers %v", names)
+		}
+		leads = append(leads, names[0])
+	}
+	if got := strings.Join(leads, ""); got != "aabaaaba" {
+		t.Fatalf("leads %s", got)
+	}
+}

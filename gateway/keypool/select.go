@@ -52,6 +52,17 @@ type Group struct {
 // returns nil when no candidate is usable, with the earliest moment one may be
 // (the zero time when none will be: every candidate skipped or serving other models).
 func (p *Pool) Pick(g *Group, skip func(*Candidate) bool, now time.Time) (*Candidate, time.Time) {
+	return p.pick(g, skip, now, true)
+}
+
+// Choose is Pick for a stage that only decides where a request goes and leaves picking
+// the key to a later stage: it applies the strategy (advancing round robin) but counts no
+// request on the key chosen.
+func (p *Pool) Choose(g *Group, skip func(*Candidate) bool, now time.Time) (*Candidate, time.Time) {
+	return p.pick(g, skip, now, false)
+}
+
+func (p *Pool) pick(g *Group, skip func(*Candidate) bool, now time.Time, count bool) (*Candidate, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var earliest time.Time
@@ -84,6 +95,9 @@ func (p *Pool) Pick(g *Group, skip func(*Candidate) bool, now time.Time) (*Candi
 	}
 	if g.Strategy == "" || g.Strategy == RoundRobin {
 		best.current -= total
+	}
+	if !count {
+		return best, time.Time{}
 	}
 	k := best.Key
 	k.inflight++
