@@ -249,7 +249,7 @@ func (d *downstream) OnHttpStreamDone() {
 func without(h pairs, name string) pairs {
 	out := h[:0:0]
 	for _, f := range h {
-		if !equalFold(f[0], name) {
+		if !translate.EqualFold(f[0], name) {
 			out = append(out, f)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/translate"
 )
 
 // The root ids the two filters are configured with (PluginConfig.root_id).
@@ -142,30 +143,11 @@ type pairs [][2]string
 // Get returns the first value of the field named name, case-insensitively.
 func (h pairs) Get(name string) string {
 	for _, f := range h {
-		if equalFold(f[0], name) {
+		if translate.EqualFold(f[0], name) {
 			return f[1]
 		}
 	}
 	return ""
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // splitPath splits ":path" into path and query.

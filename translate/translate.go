@@ -30,15 +30,15 @@ type Headers []Header
 // Get returns the value of the first field named name (case-insensitive), or "".
 func (h Headers) Get(name string) string {
 	for _, f := range h {
-		if equalFold(f.Name, name) {
+		if EqualFold(f.Name, name) {
 			return f.Value
 		}
 	}
 	return ""
 }
 
-// equalFold compares ASCII header names case-insensitively without allocating.
-func equalFold(a, b string) bool {
+// EqualFold compares ASCII header names case-insensitively without allocating.
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
