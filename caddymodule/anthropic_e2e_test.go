@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -720,7 +721,9 @@ func TestAnthropicErrors(t *testing.T) {
 		{"rate limited", "claude", pvPtr(anthropicfake.RateLimitReply()), 1, 429, "rate_limit_error", "rate_limit_exceeded",
 			"Number of request tokens has exceeded your per-minute rate limit (https://docs.anthropic.com/en/api/rate-limits); see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase.", "20"},
 		{"server error", "claude", pvPtr(anthropicfake.ErrorReply(500, "api_error", "Internal server error")), 3, 500, "server_error", "", "Internal server error", ""},
-		{"overloaded", "claude", pvPtr(anthropicfake.OverloadedReply()), 1, 503, "server_error", "overloaded", "Overloaded", ""},
+		// The 529 rests the only key for routing.cooldown (10s ± 20% jitter): the 503
+		// says when it comes back.
+		{"overloaded", "claude", pvPtr(anthropicfake.OverloadedReply()), 1, 503, "server_error", "overloaded", "Overloaded", "8-12"},
 		{"upstream key rejected", "claude-stale", nil, 1, 502, "server_error", "upstream_authentication_failed",
 			`provider "anthropic-stale" rejected Franca's credential "ant-revoked": invalid x-api-key`, ""},
 		{"bad request", "claude", pvPtr(anthropicfake.ErrorReply(400, "invalid_request_error", "messages.0.content: too long")), 1, 400, "invalid_request_error", "", "messages.0.content: too long", ""},
@@ -746,7 +749,7 @@ func TestAnthropicErrors(t *testing.T) {
 					_, err = e.c.Chat.Completions.New(context.Background(), p)
 				}
 				apiErr := pvAPIError(t, err, c.status, c.typ, c.code, "", c.message)
-				if got := apiErr.Response.Header.Get("Retry-After"); got != c.retry {
+				if got := apiErr.Response.Header.Get("Retry-After"); !pvRetryAfterIs(got, c.retry) {
 					t.Fatalf("stream %v: Retry-After %q, want %q", stream, got, c.retry)
 				}
 				if n := len(e.ant.Requests()); n != c.calls {
@@ -755,6 +758,19 @@ func TestAnthropicErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pvRetryAfterIs reports whether got matches want: the same text, or, for want "lo-hi",
+// whole seconds in that range (a cooldown with jitter).
+func pvRetryAfterIs(got, want string) bool {
+	lo, hi, isRange := strings.Cut(want, "-")
+	if !isRange {
+		return got == want
+	}
+	n, err := strconv.Atoi(got)
+	l, _ := strconv.Atoi(lo)
+	h, _ := strconv.Atoi(hi)
+	return err == nil && n >= l && n <= h
 }
 
 // pvPtr returns a pointer to a copy of v.
