@@ -6,10 +6,13 @@ SOURCES := $(shell find . -name '*.go' -not -path './bin/*' -not -path './.run/*
 CORE    := ./config/... ./translate/... ./gateway/...
 RUNDIR  := $(CURDIR)/.run
 WAZERO_VERSION := v1.12.0
+# make bench's peer and its installed copy.
+PORTKEY_VERSION := 1.15.2
+BENCHDIR := $(CURDIR)/.cache/bench
 # Caddy writes its data and config under these; keep them out of the user's home.
 CADDYENV := XDG_DATA_HOME=$(RUNDIR)/data XDG_CONFIG_HOME=$(RUNDIR)/config HOME=$(RUNDIR)
 
-.PHONY: all build run test test-wasm wasm bench fuzz fmt lint clean redis-server
+.PHONY: all build run test test-wasm wasm bench bench-go bench-e2e bench-tools fuzz fmt lint clean redis-server
 
 all: build
 
@@ -62,12 +65,42 @@ test-wasm: bin/wazero
 bin/wazero:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/tetratelabs/wazero/cmd/wazero@$(WAZERO_VERSION)
 
+# The benchmarks (BENCHMARKS.md): Go benchmarks of the hot path, then the end-to-end
+# comparison of bare Caddy, Caddy+Franca and Portkey in one run. About 5 minutes on 2 cores.
+bench: bench-go bench-e2e
+
 # Go benchmarks of the hot path (translation, streams, routing, config load), and the
 # Envoy filter per request and per stream chunk: in-process core, the filter natively and
 # bin/franca.wasm under the host emulator, with the module's memory after 10,000 requests.
-bench: wasm
+bench-go: wasm
 	$(GO) test -run='^$$' -bench=. -benchmem $(CORE)
 	$(GO) test -run='^$$' -bench=. -benchmem ./envoyfilter/
+
+# bin/franca-bench starts a fake upstream, bare Caddy, Caddy+Franca (four setups) and
+# Portkey on 127.0.0.1, measures each (wrk, a fixed-rate run, CPU and peak RSS from
+# /proc), prints the table and writes it to bench/results.md. BENCHFLAGS adds flags,
+# e.g. BENCHFLAGS='-profile bench/profiles' for pprof CPU and allocation profiles.
+bench-e2e: bin/caddy bin/franca-bench bench-tools
+	bin/franca-bench -caddy bin/caddy -portkey $(BENCHDIR)/portkey -out bench/results.md $(BENCHFLAGS)
+
+bin/franca-bench: $(SOURCES)
+	$(GO) build -o $@ ./cmd/franca-bench
+
+# wrk from Debian and Portkey's gateway from npm (into .cache/bench/portkey), when missing.
+bench-tools:
+	@command -v wrk >/dev/null || { \
+		echo "installing wrk"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null || \
+		{ echo "cannot install wrk (need root or sudo)"; exit 1; }; }
+	@command -v npm >/dev/null || { \
+		echo "installing nodejs and npm"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) >/dev/null || \
+		{ echo "cannot install npm (need root or sudo)"; exit 1; }; }
+	@grep -qs '"version": "$(PORTKEY_VERSION)"' $(BENCHDIR)/portkey/node_modules/@portkey-ai/gateway/package.json || { \
+		echo "installing @portkey-ai/gateway@$(PORTKEY_VERSION) into $(BENCHDIR)/portkey"; \
+		mkdir -p $(BENCHDIR)/portkey && cd $(BENCHDIR)/portkey && \
+		{ test -f package.json || npm init -y >/dev/null; } && \
+		npm install --no-audit --no-fund --save-exact @portkey-ai/gateway@$(PORTKEY_VERSION) >/dev/null; }
 
 # A minute of fuzzing for every fuzz target.
 fuzz:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -102,10 +103,10 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 		return true
 	case ok && !a.Raw && a.Upstream.Stream:
 		rec.status = resp.StatusCode
-		h.stream(w, resp, a, rec)
+		h.stream(r.Context(), w, resp, a, rec)
 		return true
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	b, err := readUpstream(resp)
 	if err != nil {
 		a.Failed(scrub(err))
 		return false
@@ -121,7 +122,9 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 
 // stream transcodes an upstream event stream to the client, flushing after every read.
 // Once the first byte is out, a failure can only end the stream with an error event.
-func (h *Handler) stream(w http.ResponseWriter, resp *http.Response, a *gateway.Attempt, rec *record) {
+// client is the client request's context: when it ends, the client has left, which is
+// no failure of the upstream key.
+func (h *Handler) stream(client context.Context, w http.ResponseWriter, resp *http.Response, a *gateway.Attempt, rec *record) {
 	s := a.Stream()
 	for _, f := range gateway.StreamHeader() {
 		w.Header().Set(f.Name, f.Value)
@@ -130,8 +133,14 @@ func (h *Handler) stream(w http.ResponseWriter, resp *http.Response, a *gateway.
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	rc.Flush()
-	buf := make([]byte, 32<<10)
-	out := make([]byte, 0, 4<<10)
+	bufs := streamBufs.Get().(*streamBuf)
+	defer streamBufs.Put(bufs)
+	buf, out := bufs.in[:], bufs.out[:0]
+	defer func() {
+		if cap(out) <= 64<<10 {
+			bufs.out = out[:0]
+		}
+	}()
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
@@ -139,7 +148,7 @@ func (h *Handler) stream(w http.ResponseWriter, resp *http.Response, a *gateway.
 			out, ferr = s.Feed(out[:0], buf[:n])
 			if len(out) > 0 {
 				if _, werr := w.Write(out); werr != nil {
-					rec.err = werr
+					clientGone(s, a, rec, werr, out)
 					return
 				}
 				rc.Flush()
@@ -162,12 +171,63 @@ func (h *Handler) stream(w http.ResponseWriter, resp *http.Response, a *gateway.
 			return
 		}
 		if rerr != nil {
+			if client.Err() != nil {
+				clientGone(s, a, rec, rerr, out)
+				return
+			}
 			rec.err = rerr
 			// Usage seen so far still counts.
 			s.End(out[:0])
 			w.Write(a.StreamError(scrub(rerr)))
 			rc.Flush()
 			return
+		}
+	}
+}
+
+// clientGone ends a stream whose client left: the attempt is closed first, so that the
+// key pool records no failure of the upstream key (a client that hangs up says nothing
+// about the provider), and the usage seen so far is still counted.
+func clientGone(s translate.Stream, a *gateway.Attempt, rec *record, err error, out []byte) {
+	rec.err = err
+	a.Close()
+	s.End(out[:0])
+}
+
+// streamBuf holds the buffers of one stream: the upstream bytes read and the events
+// written. They are pooled, as a stream's lifetime is a request's.
+type streamBuf struct {
+	in  [32 << 10]byte
+	out []byte
+}
+
+var streamBufs = sync.Pool{New: func() any { return &streamBuf{out: make([]byte, 0, 8<<10)} }}
+
+// readUpstream reads a whole upstream answer, up to maxUpstreamBody bytes, into a
+// buffer sized by its Content-Length when it has one.
+func readUpstream(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > maxUpstreamBody {
+		n = 4 << 10
+	}
+	return readAll(io.LimitReader(resp.Body, maxUpstreamBody), int(n))
+}
+
+// readAll is io.ReadAll into a buffer of size bytes at first (one more, so that the
+// read that meets the end needs no larger buffer).
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
 }
@@ -218,15 +278,14 @@ func readBody(r *http.Request, limit int64) (body []byte, tooLarge bool, err err
 	if n < 0 || n > 64<<10 {
 		n = 4 << 10
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, limit+1))
+	body, err = readAll(io.LimitReader(r.Body, limit+1), int(n))
 	if err != nil {
 		return nil, false, err
 	}
-	if int64(buf.Len()) > limit {
+	if int64(len(body)) > limit {
 		return nil, true, nil
 	}
-	return buf.Bytes(), false, nil
+	return body, false, nil
 }
 
 // scrub removes the upstream URL from a transport error: a URL may carry a credential in

@@ -12,7 +12,7 @@ import (
 	"github.com/franca-gw/franca/translate/schema"
 )
 
-// benchBody is a chat request of about 1.6 KB: a system prompt, three turns and a tool.
+// benchBody is a chat request of about 1.5 KB: a system prompt, three turns and a tool.
 const benchBody = `{"model":"claude","messages":[` +
 	`{"role":"system","content":"You are a helpful assistant for a travel agency. Answer briefly and politely, in the language of the user. Use the tools when you need live data; never invent prices, opening hours or travel times. When you are unsure, say so and suggest where the traveller can check."},` +
 	`{"role":"user","content":"Hi! I am planning a trip to Paris next week with my partner and would like to know what the weather will be like, and which neighbourhoods are good for a first visit."},` +
@@ -164,5 +164,45 @@ func BenchmarkDecodeChatJSON(b *testing.B) {
 		if err := decodeBody(body, &req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// body2KB is benchBody grown to about 2 KB with one more exchange.
+var body2KB = strings.Replace(benchBody, `{"role":"user","content":[{"type":"text"`,
+	`{"role":"user","content":"And what about getting around: is the metro the best way, or should we rent bikes? We are staying near the Bastille, a few minutes from the Marché d'Aligre, and will be out late most evenings after dinner."},`+
+		`{"role":"assistant","content":"The metro is fast and covers the whole city; a weekly Navigo pass is good value. Vélib' bikes are pleasant along the Seine and the Canal Saint-Martin, and the night buses (Noctilien) run after the last metro, around 1 am; taxis and ride-hailing apps are easy to find near the Bastille too."},`+
+		`{"role":"user","content":[{"type":"text"`, 1)
+
+// BenchmarkRequest2KB is request translation of a 2 KB chat body from the client's bytes
+// to the provider's: decoding plus each family's translator.
+func BenchmarkRequest2KB(b *testing.B) {
+	cfg, err := config.Load([]byte(`providers:
+  - {name: openai, type: openai, base_url: "http://127.0.0.1:9/v1", keys: [{secret: sk-o}]}
+  - {name: anthropic, type: anthropic, base_url: "http://127.0.0.1:9", keys: [{secret: sk-a}]}
+  - {name: gemini, type: gemini, base_url: "http://127.0.0.1:9", keys: [{secret: sk-g}]}
+`), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(body2KB)
+	for _, p := range g.providers {
+		b.Run(p.name, func(b *testing.B) {
+			tg := &translate.Target{BaseURL: p.base, Model: "model-x", Key: "sk-x"}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var req schema.ChatRequest
+				if err := decodeChatBody(body, &req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := p.chat.Request(&req, body, tg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -35,8 +35,10 @@ type contentBlock struct {
 // call of the response_format tool, if any, is written as content.
 func (*Translator) Response(body []byte, req *schema.ChatRequest, t *translate.Target) ([]byte, *schema.Usage, error) {
 	var m message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, nil, badUpstream("anthropic returned a message that is not valid JSON")
+	if !decodeMessage(body, &m) {
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, nil, badUpstream("anthropic returned a message that is not valid JSON")
+		}
 	}
 	if m.Type == "error" && m.Error != nil {
 		return nil, nil, fromErrorObject(0, m.Error)

@@ -12,13 +12,11 @@ import (
 
 // genResponse is a GenerateContentResponse.
 type genResponse struct {
-	Candidates     []candidate `json:"candidates"`
-	PromptFeedback *struct {
-		BlockReason string `json:"blockReason"`
-	} `json:"promptFeedback"`
-	UsageMetadata *usageMeta `json:"usageMetadata"`
-	ModelVersion  string     `json:"modelVersion"`
-	ResponseID    string     `json:"responseId"`
+	Candidates     []candidate     `json:"candidates"`
+	PromptFeedback *promptFeedback `json:"promptFeedback"`
+	UsageMetadata  *usageMeta      `json:"usageMetadata"`
+	ModelVersion   string          `json:"modelVersion"`
+	ResponseID     string          `json:"responseId"`
 }
 
 type candidate struct {
@@ -31,14 +29,20 @@ type candidate struct {
 }
 
 type part struct {
-	Text             *string `json:"text"`
-	Thought          bool    `json:"thought"`
-	ThoughtSignature string  `json:"thoughtSignature"`
-	FunctionCall     *struct {
-		ID   string          `json:"id"`
-		Name string          `json:"name"`
-		Args json.RawMessage `json:"args"`
-	} `json:"functionCall"`
+	Text             *string       `json:"text"`
+	Thought          bool          `json:"thought"`
+	ThoughtSignature string        `json:"thoughtSignature"`
+	FunctionCall     *functionCall `json:"functionCall"`
+}
+
+type functionCall struct {
+	ID   string          `json:"id"`
+	Name string          `json:"name"`
+	Args json.RawMessage `json:"args"`
+}
+
+type promptFeedback struct {
+	BlockReason string `json:"blockReason"`
 }
 
 // errMalformed is returned for an upstream success body that is not a Gemini response.
@@ -58,8 +62,10 @@ func completionID(responseID string, created int64) string {
 // Response converts a GenerateContentResponse into a chat.completion.
 func (tr *Translator) Response(body []byte, req *schema.ChatRequest, t *translate.Target) ([]byte, *schema.Usage, error) {
 	var r genResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, nil, errMalformed("a body that is not a GenerateContentResponse")
+	if !decodeResponse(body, &r) {
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, nil, errMalformed("a body that is not a GenerateContentResponse")
+		}
 	}
 	blocked := r.PromptFeedback != nil && r.PromptFeedback.BlockReason != ""
 	if len(r.Candidates) == 0 && !blocked {

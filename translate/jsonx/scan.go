@@ -40,6 +40,12 @@ func special(x uint64) bool {
 // scanString returns the index after the string literal that starts at b[i] == '"',
 // or -1 when it is malformed or cut short. Plain text is passed 8 bytes at a time.
 func scanString(b []byte, i int) int {
+	end, _ := scanStringEsc(b, i)
+	return end
+}
+
+// scanStringEsc is scanString that also reports whether the literal has an escape.
+func scanStringEsc(b []byte, i int) (end int, escaped bool) {
 	i++
 	for {
 		for i+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[i:])) {
@@ -49,28 +55,29 @@ func scanString(b []byte, i int) int {
 			i++
 		}
 		if i >= len(b) {
-			return -1
+			return -1, escaped
 		}
 		switch b[i] {
 		case '"':
-			return i + 1
+			return i + 1, escaped
 		case '\\':
+			escaped = true
 			if i+1 >= len(b) {
-				return -1
+				return -1, escaped
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
-					return -1
+					return -1, escaped
 				}
 				i += 6
 			default:
-				return -1
+				return -1, escaped
 			}
 		default: // a control character
-			return -1
+			return -1, escaped
 		}
 	}
 }
