@@ -59,50 +59,45 @@ func (AdminRoutes) Routes() []caddy.AdminRoute {
 	}
 }
 
-// adminConfig is one entry of GET /franca/config.
-type adminConfig struct {
+// adminEntry is one entry of GET /franca/config (Config set) or GET /franca/status
+// (Status set).
+type adminEntry struct {
 	// Source is the configuration file (or "inline config") and a short digest of it.
-	Source string         `json:"source"`
-	Config config.Summary `json:"config"`
+	Source string          `json:"source"`
+	Config *config.Summary `json:"config,omitempty"`
+	Status *gateway.Status `json:"status,omitempty"`
 }
 
 func serveConfig(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet {
-		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Message: "GET only"}
-	}
-	out := []adminConfig{}
-	loaded.Range(func(k, v any) bool {
-		e := v.(*loadedEntry)
-		e.mu.Lock()
-		out = append(out, adminConfig{Source: k.(string), Config: e.summary})
-		e.mu.Unlock()
-		return true
+	return serveEntries(w, r, func(e *loadedEntry) adminEntry {
+		s := e.summary
+		return adminEntry{Config: &s}
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
-	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(out)
-}
-
-// adminStatus is one entry of GET /franca/status.
-type adminStatus struct {
-	// Source is the configuration file (or "inline config") and a short digest of it.
-	Source string         `json:"source"`
-	Status gateway.Status `json:"status"`
 }
 
 func serveStatus(w http.ResponseWriter, r *http.Request) error {
+	return serveEntries(w, r, func(e *loadedEntry) adminEntry {
+		st := e.status()
+		return adminEntry{Status: &st}
+	})
+}
+
+// serveEntries answers a GET with one entry per loaded configuration, made by entry
+// (called with the entry locked), ordered by source.
+func serveEntries(w http.ResponseWriter, r *http.Request, entry func(*loadedEntry) adminEntry) error {
 	if r.Method != http.MethodGet {
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Message: "GET only"}
 	}
-	out := []adminStatus{}
+	out := []adminEntry{}
 	loaded.Range(func(k, v any) bool {
 		e := v.(*loadedEntry)
 		e.mu.Lock()
-		status := e.status
-		e.mu.Unlock()
-		if status != nil {
-			out = append(out, adminStatus{Source: k.(string), Status: status()})
+		if e.status != nil {
+			a := entry(e)
+			a.Source = k.(string)
+			out = append(out, a)
 		}
+		e.mu.Unlock()
 		return true
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
