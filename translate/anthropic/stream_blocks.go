@@ -11,28 +11,12 @@ func (s *stream) onBlockStart(data []byte) error {
 	if !s.started {
 		return outOfOrder("content_block_start")
 	}
-	sc := jsonx.NewScanner(data)
-	blk := block{index: -1}
-	valKind := valNone
-	s.typ, s.val, s.id, s.name = s.typ[:0], s.val[:0], s.id[:0], s.name[:0]
-	sc.EnterObject()
-	for {
-		key, ok := sc.NextKey(&s.key)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "index":
-			blk.index, _ = sc.Int()
-		case "content_block":
-			valKind = s.readBlock(&sc)
-		default:
-			sc.Skip()
-		}
-	}
-	if !sc.End() {
+	s.id, s.name = s.id[:0], s.name[:0]
+	index, valKind, ok := s.readIndexed(data, "content_block", &blockVals)
+	if !ok {
 		return malformed("content_block_start")
 	}
+	blk := block{index: index}
 	switch string(s.typ) {
 	case "text":
 		blk.kind = blockText
@@ -71,8 +55,44 @@ func (s *stream) onBlockStart(data []byte) error {
 	return nil
 }
 
-// readBlock reads the content_block object of a content_block_start.
-func (s *stream) readBlock(sc *jsonx.Scanner) int {
+// The members of a content_block and of a content_block_delta's delta that carry the
+// value, by the kind of value (valText, valJSON, valThinking); "" is none.
+var (
+	blockVals = [4]string{valText: "text", valThinking: "thinking"}
+	deltaVals = [4]string{valText: "text", valJSON: "partial_json", valThinking: "thinking"}
+)
+
+// readIndexed reads a content_block_start or content_block_delta event: its index, and
+// the object named inner (content_block or delta) into s.typ and s.val (and, for a
+// content_block, s.id and s.name), s.typ and s.val being reset first. It returns the
+// index (-1 when there is none), the kind of the member that held the value, and whether
+// the event is well formed.
+func (s *stream) readIndexed(data []byte, inner string, vals *[4]string) (index, kind int, ok bool) {
+	sc := jsonx.NewScanner(data)
+	index, kind = -1, valNone
+	s.typ, s.val = s.typ[:0], s.val[:0]
+	sc.EnterObject()
+	for {
+		key, ok := sc.NextKey(&s.key)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "index":
+			index, _ = sc.Int()
+		case inner:
+			kind = s.readInner(&sc, vals, inner == "content_block")
+		default:
+			sc.Skip()
+		}
+	}
+	return index, kind, sc.End()
+}
+
+// readInner reads the content_block or delta object sc is at: its type into s.typ, the
+// member named in vals into s.val, and, when block is true, a tool_use block's id and
+// name into s.id and s.name. It says which member of vals held the value.
+func (s *stream) readInner(sc *jsonx.Scanner, vals *[4]string, block bool) int {
 	kind := valNone
 	if !sc.EnterObject() {
 		return valNone
@@ -82,21 +102,24 @@ func (s *stream) readBlock(sc *jsonx.Scanner) int {
 		if !ok {
 			return kind
 		}
-		switch string(key) {
-		case "type":
+		switch {
+		case string(key) == "type":
 			s.typ, _ = sc.Str(s.typ[:0])
-		case "id":
+		case block && string(key) == "id":
 			s.id, _ = sc.Str(s.id[:0])
-		case "name":
+		case block && string(key) == "name":
 			s.name, _ = sc.Str(s.name[:0])
-		case "text":
+		default:
+			k := valNone + 1
+			for k < len(vals) && (vals[k] == "" || vals[k] != string(key)) {
+				k++
+			}
+			if k == len(vals) {
+				sc.Skip() // input, signature, citations, …
+				continue
+			}
 			s.val, _ = sc.Str(s.val[:0])
-			kind = valText
-		case "thinking":
-			s.val, _ = sc.Str(s.val[:0])
-			kind = valThinking
-		default: // input, signature, citations, …
-			sc.Skip()
+			kind = k
 		}
 	}
 }
@@ -117,25 +140,8 @@ func (s *stream) onDelta(data []byte) error {
 	if !s.started {
 		return outOfOrder("content_block_delta")
 	}
-	sc := jsonx.NewScanner(data)
-	index, valKind := -1, valNone
-	s.typ, s.val = s.typ[:0], s.val[:0]
-	sc.EnterObject()
-	for {
-		key, ok := sc.NextKey(&s.key)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "index":
-			index, _ = sc.Int()
-		case "delta":
-			valKind = s.readDelta(&sc)
-		default:
-			sc.Skip()
-		}
-	}
-	if !sc.End() {
+	index, valKind, ok := s.readIndexed(data, "delta", &deltaVals)
+	if !ok {
 		return malformed("content_block_delta")
 	}
 	if len(s.val) == 0 {
@@ -168,36 +174,6 @@ func (s *stream) onDelta(data []byte) error {
 		}
 	}
 	return nil
-}
-
-// readDelta reads the delta object of a content_block_delta into s.typ and s.val and
-// says which member held the value.
-func (s *stream) readDelta(sc *jsonx.Scanner) int {
-	kind := valNone
-	if !sc.EnterObject() {
-		return valNone
-	}
-	for {
-		key, ok := sc.NextKey(&s.key)
-		if !ok {
-			return kind
-		}
-		switch string(key) {
-		case "type":
-			s.typ, _ = sc.Str(s.typ[:0])
-		case "text":
-			s.val, _ = sc.Str(s.val[:0])
-			kind = valText
-		case "partial_json":
-			s.val, _ = sc.Str(s.val[:0])
-			kind = valJSON
-		case "thinking":
-			s.val, _ = sc.Str(s.val[:0])
-			kind = valThinking
-		default:
-			sc.Skip()
-		}
-	}
 }
 
 // onMessageDelta handles message_delta: the stop reason and the usage counts, which are

@@ -168,27 +168,11 @@ func (s *stream) event(ev sse.Event) error {
 // Gemini writes after the candidates. sc is a copy of the event's scanner, at its
 // start. It reports whether the event is an object.
 func (s *stream) start(sc jsonx.Scanner) bool {
-	var id, model []byte
-	if !sc.EnterObject() {
+	var v [2][]byte
+	if !fields(&sc, headKeys[:], v[:]) {
 		return false
 	}
-	for {
-		key, ok := sc.NextKey(nil)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "responseId":
-			id = sc.Value()
-		case "modelVersion":
-			model = sc.Value()
-		default:
-			sc.Skip()
-		}
-	}
-	if !sc.OK() {
-		return false
-	}
+	id, model := v[0], v[1]
 	h := make([]byte, 0, 160)
 	h = append(h, `data: {"id":`...)
 	if raw := s.unquote(id); len(raw) > 0 {
@@ -206,6 +190,33 @@ func (s *stream) start(sc jsonx.Scanner) bool {
 	}
 	s.head = append(h, `,"choices":[`...)
 	return true
+}
+
+// headKeys are the members of an event that name the response.
+var headKeys = [...]string{"responseId", "modelVersion"}
+
+// fields reads the object sc is at, setting vals[i] to the raw value of the member
+// named names[i] (the last one when a name comes twice) and skipping other members. It
+// reports whether the walk met no fault; vals holds what was read up to a fault.
+func fields(sc *jsonx.Scanner, names []string, vals [][]byte) bool {
+	if !sc.EnterObject() {
+		return false
+	}
+	for {
+		key, ok := sc.NextKey(nil)
+		if !ok {
+			return sc.OK()
+		}
+		i := 0
+		for i < len(names) && names[i] != string(key) {
+			i++
+		}
+		if i < len(names) {
+			vals[i] = sc.Value()
+		} else {
+			sc.Skip()
+		}
+	}
 }
 
 // readUsage reads the usageMetadata object sc is at.

@@ -34,6 +34,13 @@ func (s *stream) sep() {
 	}
 }
 
+// The members read from a part, a functionCall and a promptFeedback.
+var (
+	partKeys     = [...]string{"text", "thought", "functionCall", "thoughtSignature"}
+	callKeys     = [...]string{"name", "args", "id"}
+	feedbackKeys = [...]string{"blockReason"}
+)
+
 const chunkTail = "},\"finish_reason\":null}]}\n\n"
 
 // candidates walks the candidates array sc is at, counting them in n.
@@ -171,31 +178,11 @@ func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error
 // Parts with nothing to show (an empty text, a lone thought signature) write nothing, and
 // nothing is written for a finished choice. It reports whether it wrote the logprobs.
 func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
-	var text, thought, call, sig []byte
-	if !sc.EnterObject() {
+	var v [4][]byte
+	if !fields(sc, partKeys[:], v[:]) {
 		return false, errMalformed("a malformed part")
 	}
-	for {
-		key, ok := sc.NextKey(nil)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "text":
-			text = sc.Value()
-		case "thought":
-			thought = sc.Value()
-		case "functionCall":
-			call = sc.Value()
-		case "thoughtSignature":
-			sig = sc.Value()
-		default:
-			sc.Skip()
-		}
-	}
-	if !sc.OK() {
-		return false, errMalformed("a malformed part")
-	}
+	text, thought, call, sig := v[0], v[1], v[2], v[3]
 	c := s.choice(k)
 	wrote := false
 	switch {
@@ -228,25 +215,10 @@ func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 // functionCall writes the functionCall object call (with the part's thoughtSignature
 // sig) as one tool_calls delta.
 func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
-	var name, args, id []byte
+	var v [3][]byte
 	sc := jsonx.NewScanner(call)
-	sc.EnterObject()
-	for {
-		key, ok := sc.NextKey(nil)
-		if !ok {
-			break
-		}
-		switch string(key) {
-		case "name":
-			name = sc.Value()
-		case "args":
-			args = sc.Value()
-		case "id":
-			id = sc.Value()
-		default:
-			sc.Skip()
-		}
-	}
+	fields(&sc, callKeys[:], v[:])
+	name, args, id := v[0], v[1], v[2]
 	if !sc.End() || !jsonx.IsString(name) {
 		return errMalformed("a malformed functionCall")
 	}
@@ -286,20 +258,10 @@ func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
 // promptBlocked answers a promptFeedback.blockReason that came without candidates: choice 0
 // ends with content_filter.
 func (s *stream) promptBlocked(feedback []byte) {
-	var reason []byte
+	var v [1][]byte
 	sc := jsonx.NewScanner(feedback)
-	sc.EnterObject()
-	for {
-		key, ok := sc.NextKey(nil)
-		if !ok {
-			break
-		}
-		if string(key) == "blockReason" {
-			reason = sc.Value()
-		} else {
-			sc.Skip()
-		}
-	}
+	fields(&sc, feedbackKeys[:], v[:])
+	reason := v[0]
 	if !jsonx.IsString(reason) || len(reason) <= 2 {
 		return
 	}
