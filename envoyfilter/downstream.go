@@ -78,12 +78,9 @@ func (d *downstream) OnHttpRequestBody(size int, endOfStream bool) types.Action 
 	if !endOfStream {
 		return types.ActionPause
 	}
-	var body []byte
-	if size > 0 {
-		var err error
-		if body, err = proxywasm.GetHttpRequestBody(0, size); err != nil {
-			return d.fail("reading the request body", err)
-		}
+	body, err := requestBody(size)
+	if err != nil {
+		return d.fail("reading the request body", err)
 	}
 	return d.route(body)
 }

@@ -182,3 +182,11 @@ func contentLength(v string) int64 {
 	}
 	return n
 }
+
+// requestBody reads the whole buffered request body of size bytes (nil when empty).
+func requestBody(size int) ([]byte, error) {
+	if size <= 0 {
+		return nil, nil
+	}
+	return proxywasm.GetHttpRequestBody(0, size)
+}

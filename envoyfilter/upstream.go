@@ -82,12 +82,9 @@ func (u *upstream) OnHttpRequestBody(size int, endOfStream bool) types.Action {
 	if !endOfStream {
 		return types.ActionPause
 	}
-	var body []byte
-	if size > 0 {
-		var err error
-		if body, err = proxywasm.GetHttpRequestBody(0, size); err != nil {
-			return u.fail(500, "internal_error", "could not read the request body: "+err.Error())
-		}
+	body, err := requestBody(size)
+	if err != nil {
+		return u.fail(500, "internal_error", "could not read the request body: "+err.Error())
 	}
 	return u.translate(body)
 }
