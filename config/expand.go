@@ -4,8 +4,9 @@ import (
 	"strings"
 )
 
-// expand replaces each ${NAME} in s by lookup(NAME), or by "" when NAME is not set, and
-// each $${ by a literal ${. Any other $ is kept as written. used reports whether s had at
+// expand replaces each ${NAME} in s by lookup(NAME), or by "" when NAME is not set; each
+// ${NAME:-default} by lookup(NAME), or by default, taken as written, when NAME is not set
+// or empty; and each $${ by a literal ${. Any other $ is kept as written. used reports whether s had at
 // least one ${NAME} reference. The result is a plain string whatever it contains: it is
 // never parsed again.
 func expand(s string, lookup func(string) (string, bool)) (out string, used bool, msg string) {
@@ -33,15 +34,18 @@ func expand(s string, lookup func(string) (string, bool)) (out string, used bool
 			if end < 0 {
 				return "", false, "unterminated ${ (write $${ for a literal ${)"
 			}
-			name := rest[2:end]
+			name, def, hasDef := strings.Cut(rest[2:end], ":-")
 			if !validEnvName(name) {
-				return "", false, "invalid environment variable name " + quote(name) + " in ${...} (letters, digits and _, not starting with a digit; write $${ for a literal ${)"
+				return "", false, "invalid environment variable name " + quote(name) + " in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)"
 			}
+			v := ""
 			if lookup != nil {
-				if v, ok := lookup(name); ok {
-					b.WriteString(v)
-				}
+				v, _ = lookup(name)
 			}
+			if v == "" && hasDef {
+				v = def
+			}
+			b.WriteString(v)
 			used = true
 			i += end + 1
 		default:

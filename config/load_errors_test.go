@@ -323,11 +323,11 @@ func TestLoadErrors(t *testing.T) {
 			"    keys:",
 			"      - secret: ${UNCLOSED",
 			"      - secret: ${1BAD}",
-			"      - secret: ${A:-default}",
+			"      - secret: ${A:?message}",
 		), []string{
 			"line 5: providers[0].keys[0].secret: unterminated ${ (write $${ for a literal ${)",
-			"line 6: providers[0].keys[1].secret: invalid environment variable name \"1BAD\" in ${...} (letters, digits and _, not starting with a digit; write $${ for a literal ${)",
-			"line 7: providers[0].keys[2].secret: invalid environment variable name \"A:-default\" in ${...} (letters, digits and _, not starting with a digit; write $${ for a literal ${)",
+			"line 6: providers[0].keys[1].secret: invalid environment variable name \"1BAD\" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)",
+			"line 7: providers[0].keys[2].secret: invalid environment variable name \"A:?message\" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)",
 		}},
 		{"duplicate keys", doc(
 			"providers:",

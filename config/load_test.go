@@ -111,8 +111,18 @@ func TestExpand(t *testing.T) {
 		{"$$", "$$", false, ""},
 		{"${YAML}", ": \n- x", true, ""},
 		{"${A", "", false, "unterminated ${ (write $${ for a literal ${)"},
-		{"${}", "", false, `invalid environment variable name "" in ${...} (letters, digits and _, not starting with a digit; write $${ for a literal ${)`},
-		{"${A B}", "", false, `invalid environment variable name "A B" in ${...} (letters, digits and _, not starting with a digit; write $${ for a literal ${)`},
+		{"${}", "", false, `invalid environment variable name "" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)`},
+		{"${A:-fallback}", "alpha", true, ""},
+		{"${UNSET:-fallback}", "fallback", true, ""},
+		{"${EMPTY:-fallback}", "fallback", true, ""},
+		{"${UNSET:-}", "", true, ""},
+		{"${UNSET:-sha256:00}", "sha256:00", true, ""},
+		{"${UNSET:-${A}", "${A", true, ""},
+		{"${UNSET:-$${A}}", "$${A}", true, ""},
+		{"x${UNSET:-a b}y${B_2:-c}", "xa by" + "b", true, ""},
+		{"${:-x}", "", false, `invalid environment variable name "" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)`},
+		{"${A-x}", "", false, `invalid environment variable name "A-x" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)`},
+		{"${A B}", "", false, `invalid environment variable name "A B" in ${...} (letters, digits and _, not starting with a digit, optionally followed by :-default; write $${ for a literal ${)`},
 	}
 	for _, tt := range tests {
 		got, used, msg := expand(tt.in, lookup)

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/franca-gw/franca/config"
 )
 
 const (
@@ -241,6 +243,52 @@ func TestRunFiles(t *testing.T) {
 	if code := run([]string{"validate", filepath.Join(dir, "missing.yaml")}, &stdout, &stderr, lookup); code != 1 || !strings.Contains(stderr.String(), "no such file") {
 		t.Errorf("validate missing: exit %d, %q", code, stderr.String())
 	}
+}
+
+// TestValidateExampleEmptyEnv runs the README's `franca validate examples/franca.yaml` on a
+// fresh checkout: no variable is set, so every real provider is unavailable and the demo
+// key falls back to a hash no key has.
+func TestValidateExampleEmptyEnv(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	example := filepath.Join("..", "..", "examples", "franca.yaml")
+	unset := func(string) (string, bool) { return "", false }
+	if code := run([]string{"validate", example}, &stdout, &stderr, unset); code != 0 {
+		t.Fatalf("validate %s: exit %d\n%s", example, code, stderr.String())
+	}
+	if got := stdout.String(); got != "ok: 5 providers, 7 models, 1 virtual key\n" {
+		t.Errorf("validate printed %q", got)
+	}
+	wantErr := ""
+	for _, p := range []struct{ name, env string }{
+		{"openai", "OPENAI_API_KEY"}, {"anthropic", "ANTHROPIC_API_KEY"}, {"gemini", "GEMINI_API_KEY"}, {"deepseek", "DEEPSEEK_API_KEY"},
+	} {
+		wantErr += example + ": warning: provider " + p.name + " is unavailable: no usable key: " + p.env + " is not set\n"
+	}
+	if stderr.String() != wantErr {
+		t.Errorf("stderr\n%s\nwant\n%s", stderr.String(), wantErr)
+	}
+
+	// The fallback is the hash of no key; the variable still wins when set.
+	cfg, err := config.Load(mustRead(t, example), unset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.VirtualKeys[0].Hash; got != "sha256:"+strings.Repeat("0", 64) {
+		t.Errorf("demo hash without FRANCA_DEMO_KEY_HASH: %s", got)
+	}
+	set := func(name string) (string, bool) { return testHash, name == "FRANCA_DEMO_KEY_HASH" }
+	if cfg, err = config.Load(mustRead(t, example), set); err != nil || cfg.VirtualKeys[0].Hash != testHash {
+		t.Errorf("demo hash with FRANCA_DEMO_KEY_HASH: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestYAMLString(t *testing.T) {
