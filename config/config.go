@@ -135,6 +135,12 @@ type VirtualKey struct {
 	Hash string `json:"hash"`
 	// Models lists the public model names the key may use; "*" or empty allows all.
 	Models []string `json:"models,omitempty"`
+	// Passthrough says whether the key may call the endpoints whose requests name no model
+	// (files, batches, vector stores, assistants, threads, uploads, stored responses …),
+	// which go to passthrough.provider. A model list cannot limit them (a batch runs
+	// whatever models its input file names), so when unset they are allowed for a key that
+	// may use all models and refused (403 permission_denied) for a key with a model list.
+	Passthrough *bool `json:"passthrough,omitempty"`
 	// Disabled refuses the key without removing it.
 	Disabled bool `json:"disabled,omitempty"`
 	// ExpiresAt, when set, refuses the key from that moment on (RFC 3339).

@@ -47,9 +47,12 @@ type ModelSummary struct {
 type VirtualKeySummary struct {
 	Name string `json:"name"`
 	// Models the key may use; empty means all.
-	Models    []string   `json:"models"`
-	Disabled  bool       `json:"disabled,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Models []string `json:"models"`
+	// Passthrough is the key's passthrough setting as configured; absent means the
+	// default (allowed exactly when the key may use all models).
+	Passthrough *bool      `json:"passthrough,omitempty"`
+	Disabled    bool       `json:"disabled,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 }
 
 // Summary returns a secret-free description of c. Its slices are never nil, so that
@@ -100,6 +103,10 @@ func (c *Config) Summary() Summary {
 			Name:     k.Name,
 			Models:   append([]string{}, k.Models...),
 			Disabled: k.Disabled,
+		}
+		if k.Passthrough != nil {
+			p := *k.Passthrough
+			ks.Passthrough = &p
 		}
 		if k.ExpiresAt != nil {
 			t := *k.ExpiresAt

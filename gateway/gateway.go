@@ -122,6 +122,8 @@ type virtualKey struct {
 	cfg    *config.VirtualKey
 	all    bool
 	models map[string]bool
+	// passthrough allows endpoints whose requests name no model.
+	passthrough bool
 }
 
 // New indexes a validated configuration.
@@ -198,6 +200,10 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		if len(k.Models) == 0 {
 			vk.all = true
+		}
+		vk.passthrough = vk.all
+		if k.Passthrough != nil {
+			vk.passthrough = *k.Passthrough
 		}
 		g.keys[k.Hash] = vk
 		g.keyNames[k.Name] = vk

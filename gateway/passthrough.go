@@ -3,11 +3,14 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"mime/multipart"
+	"strconv"
 	"strings"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 // passRequest is what a passthrough attempt needs of the client's request.
@@ -18,13 +21,22 @@ type passRequest struct {
 	header translate.HeaderGetter
 }
 
+// maxFormModel is the longest model name read from a multipart form.
+const maxFormModel = 1024
+
 // routePassthrough handles OpenAI endpoints Franca forwards without translating. A request
 // naming a model (a JSON body's "model", a multipart form's "model" field) goes to that
-// model's targets; one naming none goes to the configured passthrough provider.
+// model's targets, if the key may use the model; one naming none goes to the configured
+// passthrough provider, if the key may use endpoints without a model.
+//
+// The body is read as translate.KindOf says, whatever its Content-Type claims, so that
+// no content type lets a model past the key's model list: JSON is recognised by its
+// first byte, a form by its multipart boundary, and any other body is refused to a key
+// with a model list, since Franca cannot tell which model it names.
 func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endpoint string) {
 	x.pass = &passRequest{method: r.Method, path: endpoint, query: r.Query, header: r.Header}
 	x.raw = r.Body
-	model, err := bodyModel(r.Header.Get("Content-Type"), r.Body)
+	model, err := bodyModel(r.Header.Get("Content-Type"), r.Body, !vk.all)
 	if err != nil {
 		x.fail(err)
 		return
@@ -39,6 +51,12 @@ func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endp
 		x.Stream = bytes.Contains(r.Body, []byte(`"stream":true`)) || bytes.Contains(r.Body, []byte(`"stream": true`))
 		return
 	}
+	if !vk.passthrough {
+		x.fail(&translate.Error{Status: 403, Type: translate.TypePermission, Code: "permission_denied",
+			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " may not use " + r.Method + " /v1" + endpoint +
+				": the request names no model, and this key may use endpoints without a model only with passthrough: true."})
+		return
+	}
 	if g.passthrough == nil {
 		x.fail(&translate.Error{Status: 404, Type: translate.TypeInvalidRequest, Code: "unknown_url",
 			Message: "Unknown request URL: " + r.Method + " /v1" + endpoint + ". Franca forwards endpoints without a model only when passthrough.provider is configured."})
@@ -47,45 +65,124 @@ func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endp
 	x.route = g.passRoute
 }
 
-// bodyModel finds the model a passthrough request names, if any.
-func bodyModel(contentType string, body []byte) (string, *translate.Error) {
-	if len(body) == 0 {
-		return "", nil
-	}
-	mt, params, _ := mime.ParseMediaType(contentType)
-	switch {
-	case mt == "application/json" || (mt == "" && body[0] == '{'):
-		var m struct {
-			Model json.RawMessage `json:"model"`
-		}
-		if err := json.Unmarshal(body, &m); err != nil {
-			return "", decodeBody(body, &m)
-		}
-		var s string
-		if len(m.Model) > 0 && json.Unmarshal(m.Model, &s) != nil {
-			return "", translate.BadRequest("model", "model must be a string")
-		}
-		return s, nil
-	case mt == "multipart/form-data" && params["boundary"] != "":
-		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if err != nil {
-				return "", nil
+// bodyModel finds the model a passthrough request names, if any. restricted says that
+// the key has a model list: a body Franca cannot read a model from is then refused.
+func bodyModel(contentType string, body []byte, restricted bool) (string, *translate.Error) {
+	kind, boundary := translate.KindOf(contentType, body)
+	switch kind {
+	case translate.BodyJSON:
+		return jsonModel(body)
+	case translate.BodyMultipart:
+		return formModel(body, boundary)
+	case translate.BodyOther:
+		if restricted {
+			mt, _, _ := mime.ParseMediaType(contentType)
+			if mt == "" {
+				mt = strings.TrimSpace(contentType)
 			}
-			if part.FormName() == "model" {
-				var b strings.Builder
-				buf := make([]byte, 256)
-				for b.Len() < 1024 {
-					n, err := part.Read(buf)
-					b.Write(buf[:n])
-					if err != nil {
-						break
-					}
-				}
-				return strings.TrimSpace(b.String()), nil
-			}
+			return "", &translate.Error{Status: 415, Type: translate.TypeInvalidRequest, Code: "unsupported_media_type",
+				Message: "Franca reads the model of this request only from a JSON object or a multipart/form-data body, and this key may use only some models; " +
+					"the body sent as Content-Type " + strconv.Quote(mt) + " is neither. Send it as application/json."}
 		}
 	}
 	return "", nil
+}
+
+// jsonModel returns the top-level "model" of a JSON object. A document that is not an
+// object, a model given twice (or as "Model" …) or that is not a string is refused, so
+// that the model Franca checks is the one every JSON reader upstream would see.
+func jsonModel(body []byte) (string, *translate.Error) {
+	if !json.Valid(body) {
+		return "", decodeBody(body, new(any))
+	}
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return "", &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
+			Message: "the request body must be a JSON object"}
+	}
+	var (
+		model []byte
+		n     int
+		other string
+		buf   [64]byte
+	)
+	jsonx.EachMember(body, func(m jsonx.Member) bool {
+		if m.Is(body, "model") {
+			n++
+			model = m.Value(body)
+		} else if name := m.Name(body, buf[:0]); len(name) == len("model") && strings.EqualFold(string(name), "model") {
+			other = string(name)
+		}
+		return true
+	})
+	switch {
+	case other != "":
+		return "", translate.BadRequest("model", "unknown parameter "+strconv.Quote(other)+": the model is given as \"model\"")
+	case n > 1:
+		return "", translate.BadRequest("model", "model is given more than once")
+	case n == 0 || string(model) == "null":
+		return "", nil
+	case !jsonx.IsString(model):
+		return "", translate.BadRequest("model", "model must be a string")
+	}
+	s, _ := jsonx.AppendUnquoted(nil, model)
+	return string(s), nil
+}
+
+// formModel returns the "model" field of a multipart/form-data body. A body that does not
+// read as a form, a part that is not a form-data field, a model field given twice (or as
+// "Model" …), in a transfer encoding or over maxFormModel bytes is refused, so that the
+// model Franca checks is the one the upstream's form reader would see.
+func formModel(body []byte, boundary string) (string, *translate.Error) {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	var (
+		model string
+		found bool
+	)
+	for parts := 0; ; parts++ {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			if parts == 0 {
+				return "", badForm("it has no parts")
+			}
+			return model, nil
+		}
+		if err != nil {
+			return "", badForm(unbounded(boundary))
+		}
+		disposition, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+		if err != nil || disposition != "form-data" || params["name"] == "" {
+			return "", badForm("part " + strconv.Itoa(parts+1) + " is not a form-data field (Content-Disposition: form-data; name=\"…\")")
+		}
+		name := params["name"]
+		if !strings.EqualFold(name, "model") {
+			continue
+		}
+		switch {
+		case name != "model":
+			return "", translate.BadRequest("model", "unknown form field "+strconv.Quote(name)+": the model is given as \"model\"")
+		case found:
+			return "", translate.BadRequest("model", "model is given more than once")
+		case p.Header.Get("Content-Transfer-Encoding") != "":
+			return "", translate.BadRequest("model", "the model field must not have a Content-Transfer-Encoding")
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxFormModel+1))
+		if err != nil {
+			return "", badForm(unbounded(boundary))
+		}
+		if len(b) > maxFormModel {
+			return "", translate.BadRequest("model", "model is longer than "+strconv.Itoa(maxFormModel)+" bytes")
+		}
+		model, found = string(b), true
+	}
+}
+
+// unbounded explains a body that does not follow its boundary.
+func unbounded(boundary string) string {
+	return "it is not a sequence of parts delimited by --" + boundary + " and closed by --" + boundary + "--"
+}
+
+// badForm is the error for a multipart/form-data body that cannot be read.
+func badForm(why string) *translate.Error {
+	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_request_body",
+		Message: "We could not read the multipart/form-data body of your request: " + why}
 }

@@ -84,11 +84,26 @@ func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
 	case strings.HasPrefix(endpoint, "/models/") && r.Method == "GET":
 		x.Endpoint = EndpointModels
 		g.model(x, vk, endpoint[len("/models/"):])
+	case !routed(endpoint) && routed(apiPath(strings.ToLower(r.Path))):
+		// "/v1/Chat/Completions", "/V1/embeddings": OpenAI's paths are lower case, and a
+		// spelling of an endpoint Franca answers itself must not reach passthrough.
+		return x.fail(&translate.Error{Status: 404, Type: translate.TypeInvalidRequest, Code: "unknown_url",
+			Message: "Unknown request URL: " + r.Method + " " + r.Path + ". Paths are case-sensitive; did you mean " + strings.ToLower(r.Path) + "?"})
 	default:
 		x.Endpoint = EndpointPassthrough
 		g.routePassthrough(x, vk, r, endpoint)
 	}
 	return x
+}
+
+// routed reports whether Franca answers endpoint itself rather than passing it through,
+// for some method.
+func routed(endpoint string) bool {
+	switch endpoint {
+	case "/chat/completions", "/embeddings", "/models", "/status":
+		return true
+	}
+	return strings.HasPrefix(endpoint, "/models/")
 }
 
 // TooLarge is the error for a body over MaxRequestBytes.

@@ -33,7 +33,8 @@ var azureResourcePaths = map[string]bool{
 // query, header its header: only Content-Type, Accept and OpenAI-Beta are kept, never
 // its authorization. When model is not empty and the body is a JSON object with a
 // top-level "model", or a multipart form with a "model" field (audio uploads), that
-// model is written into it; other bodies are forwarded unchanged.
+// model is written into it; other bodies are forwarded unchanged. The body is read as
+// translate.KindOf says, which is how the gateway read the model it checked.
 //
 // openai (and openai-compatible without a preset) pass every path; azure maps the
 // deployment endpoints (images, audio, completions) to /openai/deployments/{model}
@@ -61,15 +62,20 @@ func (t *Translator) Passthrough(method, path, query string, header translate.He
 	if model == "" && t.family == familyAzure {
 		model = tg.Model
 	}
-	isJSON := jsonBody(header, body)
+	contentType := ""
+	if header != nil {
+		contentType = header.Get("Content-Type")
+	}
+	kind, _ := translate.KindOf(contentType, body)
+	isJSON := kind == translate.BodyJSON
 	if model != "" && isJSON && hasMember(body, "model") {
 		b, err := setMember(body, "model", jsonx.AppendString(nil, model))
 		if err != nil {
 			return nil, notAnObject()
 		}
 		body = b
-	} else if model != "" && !isJSON && header != nil {
-		if b, ok := setFormField(header.Get("Content-Type"), body, "model", model); ok {
+	} else if model != "" && kind == translate.BodyMultipart {
+		if b, ok := setFormField(contentType, body, "model", model); ok {
 			body = b
 		}
 	}
@@ -152,20 +158,6 @@ func cleanPath(p string) bool {
 		}
 	}
 	return true
-}
-
-// jsonBody reports whether the body is JSON: its content type says so, or none is
-// given and it starts like an object.
-func jsonBody(h translate.HeaderGetter, body []byte) bool {
-	ct := ""
-	if h != nil {
-		ct = strings.ToLower(h.Get("Content-Type"))
-	}
-	if ct != "" {
-		return strings.Contains(ct, "json")
-	}
-	i := jsonx.SkipWS(body, 0)
-	return i < len(body) && body[i] == '{'
 }
 
 // streams reports whether a JSON body has "stream": true at the top level.
