@@ -1,6 +1,10 @@
 package caddymodule
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -17,6 +21,9 @@ func init() {
 //	franca [<matcher>] [<config_file>] {
 //	    config <config_file>
 //	}
+//
+// The file is read once here, for its digest (Handler.ConfigDigest): the adapted JSON
+// then changes when the file does, so that `caddy reload` takes an edited file.
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	f := new(Handler)
 	if err := f.UnmarshalCaddyfile(h.Dispenser); err != nil {
@@ -54,7 +61,19 @@ func (f *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if f.ConfigFile == "" {
 		return d.Err("franca: a configuration file is required: franca { config /path/franca.yaml }")
 	}
+	f.ConfigDigest = fileDigest(f.ConfigFile)
 	return nil
+}
+
+// fileDigest returns "sha256:" and the hex SHA-256 of the file's content, or "" when it
+// cannot be read (Provision, which reads it again, then says why).
+func fileDigest(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Interface guards.

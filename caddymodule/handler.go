@@ -39,6 +39,13 @@ type Handler struct {
 	ConfigFile string `json:"config_file,omitempty"`
 	// Config is the configuration inline, as JSON. Used when ConfigFile is empty.
 	Config json.RawMessage `json:"config,omitempty"`
+	// ConfigDigest is "sha256:" and the hex SHA-256 of ConfigFile's content, which the
+	// `franca` Caddyfile directive records when the Caddyfile is adapted. Franca does not
+	// use it: it is there so that the adapted JSON changes whenever the file does, and
+	// `caddy reload` (which skips a configuration equal to the running one) loads the
+	// edited file. A JSON configuration that names ConfigFile may set it the same way
+	// ("sha256:" + the first field of `sha256sum FILE`), or be reloaded with --force.
+	ConfigDigest string `json:"config_digest,omitempty"`
 
 	gw      *gateway.Gateway
 	pool    *keypool.Pool

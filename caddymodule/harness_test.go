@@ -32,6 +32,10 @@ type franca struct {
 	URL string
 	// Admin is the admin API's base URL.
 	Admin string
+	// ConfigFile is the path of the YAML file the Caddyfile names.
+	ConfigFile string
+	// Caddyfile is the Caddyfile Caddy was started with.
+	Caddyfile string
 }
 
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
@@ -85,7 +89,8 @@ http://127.0.0.1:%d {
 		t.Fatalf("start caddy: %v", err)
 	}
 	t.Cleanup(func() { caddy.Stop() })
-	f := &franca{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
+	f := &franca{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin),
+		ConfigFile: cfgPath, Caddyfile: caddyfile}
 	waitListening(t, port)
 	return f
 }
