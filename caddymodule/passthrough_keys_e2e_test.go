@@ -80,7 +80,7 @@ func TestPassthroughKeyModelBypasses(t *testing.T) {
 		return `{"error":{"message":"Franca reads the model of this request only from a JSON object or a multipart/form-data body, and this key may use only some models; the body sent as Content-Type \"` + ct + `\" is neither. Send it as application/json.","type":"invalid_request_error","param":null,"code":"unsupported_media_type"}}`
 	}
 	denied := func(method, endpoint string) string {
-		return `{"error":{"message":"The virtual key \"narrow\" may not use ` + method + ` /v1` + endpoint + `: the request names no model, and this key may use endpoints without a model only with passthrough: true.","type":"permission_error","param":null,"code":"permission_denied"}}`
+		return `{"error":{"message":"The virtual key \"narrow\" may not use ` + method + ` /v1` + endpoint + `: endpoints that a model list cannot limit need passthrough: true on the key.","type":"permission_error","param":null,"code":"permission_denied"}}`
 	}
 	caseURL := func(method, path, lower string) string {
 		return `{"error":{"message":"Unknown request URL: ` + method + ` ` + path + `. Paths are case-sensitive; did you mean ` + lower + `?","type":"invalid_request_error","param":null,"code":"unknown_url"}}`
@@ -140,6 +140,9 @@ func TestPassthroughKeyModelBypasses(t *testing.T) {
 		{"assistant run", "POST", "/v1/threads/thread_1/runs", "application/json", `{"assistant_id":"asst_1"}`, 403, denied("POST", "/threads/thread_1/runs")},
 		{"response without model", "POST", "/v1/responses", "application/json", `{"input":"hi","previous_response_id":"resp_1"}`, 403, denied("POST", "/responses")},
 		{"json null model", "POST", "/v1/responses", "application/json", `{"model":null,"input":"hi"}`, 403, denied("POST", "/responses")},
+		{"files with an allowed model", "GET", "/v1/files", "application/json", `{"model":"cheap"}`, 403, denied("GET", "/files")},
+		{"batch with an allowed model", "POST", "/v1/batches", "application/json", `{"model":"cheap","input_file_id":"file-abc123","endpoint":"/v1/responses","completion_window":"24h"}`, 403, denied("POST", "/batches")},
+		{"run steps with an allowed model", "POST", "/v1/threads/thread_1/runs/run_1/submit_tool_outputs", "application/json", `{"model":"cheap","tool_outputs":[]}`, 403, denied("POST", "/threads/thread_1/runs/run_1/submit_tool_outputs")},
 		{"delete a model", "DELETE", "/v1/models/ft:gpt-4o-mini:acme::abc", "", "", 403, denied("DELETE", "/models/ft:gpt-4o-mini:acme::abc")},
 	}
 	for _, tt := range tests {
@@ -177,6 +180,19 @@ func TestPassthroughKeyAllowed(t *testing.T) {
 		up := a.Last(t)
 		if up.Path != "/v1/responses" || string(up.Body) != c.upstream || up.Header.Get("Content-Type") != c.contentType {
 			t.Fatalf("%q: upstream %s %s %q", c.contentType, up.Path, up.Body, up.Header.Get("Content-Type"))
+		}
+	}
+
+	// Endpoints that run the model the body names need no passthrough permission.
+	for _, path := range []string{"/v1/images/generations", "/v1/threads/thread_1/runs", "/v1/assistants/asst_1", "/v1/fine_tuning/jobs"} {
+		a.Reset()
+		a.Enqueue(openaifake.JSONReply(200, reply))
+		status, _, got := f.do(t, "POST", path, narrowKey, "application/json", `{"model":"cheap","x":1}`)
+		if status != 200 || got != reply {
+			t.Fatalf("%s: %d %s", path, status, got)
+		}
+		if up := a.Last(t); up.Path != path || string(up.Body) != `{"model":"gpt-4o-mini","x":1}` {
+			t.Fatalf("%s: upstream %s %s", path, up.Path, up.Body)
 		}
 	}
 

@@ -348,3 +348,31 @@ func TestNarrowKeyModels(t *testing.T) {
 		}
 	}
 }
+
+func TestModelEndpoint(t *testing.T) {
+	for _, c := range []struct {
+		method, endpoint string
+		want             bool
+	}{
+		{"POST", "/responses", true},
+		{"POST", "/images/edits", true},
+		{"POST", "/audio/transcriptions", true},
+		{"POST", "/assistants/asst_1", true},
+		{"POST", "/threads/thread_1/runs", true},
+		{"POST", "/threads/runs", true},
+		{"GET", "/responses", false},
+		{"DELETE", "/assistants/asst_1", false},
+		{"POST", "/responses/resp_1/cancel", false},
+		{"POST", "/assistants/", false},
+		{"POST", "/threads//runs", false},
+		{"POST", "/threads/thread_1/runs/run_1/submit_tool_outputs", false},
+		{"POST", "/batches", false},
+		{"POST", "/files", false},
+		{"GET", "/files", false},
+		{"POST", "/Responses", false},
+	} {
+		if got := modelEndpoint(c.method, c.endpoint); got != c.want {
+			t.Errorf("modelEndpoint(%s, %s) = %v, want %v", c.method, c.endpoint, got, c.want)
+		}
+	}
+}

@@ -27,7 +27,8 @@ const maxFormModel = 1024
 // routePassthrough handles OpenAI endpoints Franca forwards without translating. A request
 // naming a model (a JSON body's "model", a multipart form's "model" field) goes to that
 // model's targets, if the key may use the model; one naming none goes to the configured
-// passthrough provider, if the key may use endpoints without a model.
+// passthrough provider. Both need the key's passthrough permission unless the endpoint
+// runs the model the body names (modelEndpoint).
 //
 // The body is read as translate.KindOf says, whatever its Content-Type claims, so that
 // no content type lets a model past the key's model list: JSON is recognised by its
@@ -47,14 +48,18 @@ func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endp
 			x.fail(err)
 			return
 		}
+		// Elsewhere a "model" in the body need not say what runs (GET /v1/files ignores
+		// it; a batch runs the models of its input file): the key needs passthrough too.
+		if !vk.passthrough && !modelEndpoint(r.Method, endpoint) {
+			x.fail(passthroughDenied(vk, r.Method, endpoint))
+			return
+		}
 		x.Model, x.route = model, rt
 		x.Stream = bytes.Contains(r.Body, []byte(`"stream":true`)) || bytes.Contains(r.Body, []byte(`"stream": true`))
 		return
 	}
 	if !vk.passthrough {
-		x.fail(&translate.Error{Status: 403, Type: translate.TypePermission, Code: "permission_denied",
-			Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " may not use " + r.Method + " /v1" + endpoint +
-				": the request names no model, and this key may use endpoints without a model only with passthrough: true."})
+		x.fail(passthroughDenied(vk, r.Method, endpoint))
 		return
 	}
 	if g.passthrough == nil {
@@ -63,6 +68,37 @@ func (g *Gateway) routePassthrough(x *Exchange, vk *virtualKey, r *Request, endp
 		return
 	}
 	x.route = g.passRoute
+}
+
+// modelEndpoint reports whether a request to endpoint runs the model its body names, so
+// that a key's model list limits it: the OpenAI endpoints that create a completion, a
+// response, an image, audio, a moderation, a video, a fine-tuning job, an assistant or a
+// run with the "model" given.
+func modelEndpoint(method, endpoint string) bool {
+	if method != "POST" {
+		return false
+	}
+	switch endpoint {
+	case "/completions", "/responses", "/responses/input_tokens",
+		"/images/generations", "/images/edits", "/images/variations",
+		"/audio/speech", "/audio/transcriptions", "/audio/translations",
+		"/moderations", "/videos", "/fine_tuning/jobs",
+		"/realtime/sessions", "/realtime/transcription_sessions",
+		"/assistants", "/threads/runs":
+		return true
+	}
+	// POST /assistants/{id} (modify) and /threads/{id}/runs (create a run).
+	seg := strings.Split(strings.TrimPrefix(endpoint, "/"), "/")
+	return len(seg) == 2 && seg[0] == "assistants" && seg[1] != "" ||
+		len(seg) == 3 && seg[0] == "threads" && seg[1] != "" && seg[2] == "runs"
+}
+
+// passthroughDenied is the error for a key that may not use an endpoint its model list
+// cannot limit.
+func passthroughDenied(vk *virtualKey, method, endpoint string) *translate.Error {
+	return &translate.Error{Status: 403, Type: translate.TypePermission, Code: "permission_denied",
+		Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " may not use " + method + " /v1" + endpoint +
+			": endpoints that a model list cannot limit need passthrough: true on the key."}
 }
 
 // bodyModel finds the model a passthrough request names, if any. restricted says that
