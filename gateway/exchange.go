@@ -284,7 +284,7 @@ func overrideJSON(raw []byte, params map[string]json.RawMessage) (*schema.ChatRe
 		return nil, nil, err
 	}
 	out := new(schema.ChatRequest)
-	if e := decodeBody(b, out); e != nil {
+	if e := decodeBody(b, out, chatShape); e != nil {
 		return nil, nil, translate.BadRequest("", "the configured parameter overrides do not fit the request: "+e.Message)
 	}
 	return out, b, nil

@@ -59,7 +59,7 @@ func bodyModel(contentType string, body []byte) (string, *translate.Error) {
 			Model json.RawMessage `json:"model"`
 		}
 		if err := json.Unmarshal(body, &m); err != nil {
-			return "", decodeBody(body, &m)
+			return "", decodeBody(body, &m, modelShape)
 		}
 		var s string
 		if len(m.Model) > 0 && json.Unmarshal(m.Model, &s) != nil {
