@@ -348,3 +348,63 @@ func TestNarrowKeyModels(t *testing.T) {
 		}
 	}
 }
+
+// TestMockErrorsOnTheKey checks what simulated errors do to the mock's key: a 429 rests
+// it exactly as long as its Retry-After says, a 401 is this request's alone.
+func TestMockErrorsOnTheKey(t *testing.T) {
+	cfg, err := config.Load([]byte(strings.Replace(testConfig, "HASH", config.HashKey(testKey), 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	g, err := New(cfg, WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(text string) *Reply {
+		t.Helper()
+		x := g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"`+text+`"}]}`))
+		if a := x.Next(); a != nil {
+			return a.Reply
+		}
+		return x.Reply
+	}
+	state := func() string {
+		for _, p := range g.Status().Providers {
+			if p.Name == "mock" {
+				k := p.Keys[0]
+				if k.Until != nil {
+					return string(k.State) + " until " + k.Until.Sub(now).String()
+				}
+				return string(k.State)
+			}
+		}
+		return "none"
+	}
+
+	r := ask("mock:error 401")
+	if r.Status != 502 || string(r.Body) != `{"error":{"message":"provider \"mock\" rejected Franca's credential \"-\": The mock provider answers HTTP 401 because the request asked for it (mock:error 401).","type":"server_error","param":null,"code":"upstream_authentication_failed"}}` {
+		t.Fatalf("401: %d %s", r.Status, r.Body)
+	}
+	if s := state(); s != "ok" {
+		t.Fatalf("after a simulated 401 the key is %s", s)
+	}
+	if r := ask("hi"); r.Status != 200 {
+		t.Fatalf("after a simulated 401: %d %s", r.Status, r.Body)
+	}
+
+	r = ask("mock:error 429")
+	if r.Status != 429 || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" {
+		t.Fatalf("429: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if s := state(); s != "cooling until 1s" {
+		t.Fatalf("after a simulated 429 with Retry-After: 1 the key is %s", s)
+	}
+	if r := ask("hi"); r.Status != 429 || r.Header.Get("Retry-After") != "1" {
+		t.Fatalf("while resting: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	clock = now.Add(time.Second)
+	if r := ask("hi"); r.Status != 200 {
+		t.Fatalf("a second later: %d %s", r.Status, r.Body)
+	}
+}
