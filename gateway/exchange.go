@@ -417,6 +417,20 @@ type usageStream struct {
 	a *Attempt
 }
 
+// Feed passes the bytes on; when the transcoder gives up on the stream (an event over
+// the SSE reader's bound, say), the stream is broken: the usage seen so far is kept and
+// the key's outcome is a broken stream, as for one that breaks off. The adapter ends
+// the stream with StreamError.
+func (s *usageStream) Feed(dst, p []byte) ([]byte, error) {
+	out, err := s.Stream.Feed(dst, p)
+	if err != nil {
+		s.a.x.usage = s.Stream.Usage()
+		s.a.x.broken = true
+		s.a.finish(keypool.Outcome{Status: 0, Header: s.a.header})
+	}
+	return out, err
+}
+
 func (s *usageStream) End(dst []byte) ([]byte, error) {
 	out, err := s.Stream.End(dst)
 	s.a.x.usage = s.Stream.Usage()

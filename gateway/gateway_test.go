@@ -408,3 +408,50 @@ func TestMockErrorsOnTheKey(t *testing.T) {
 		t.Fatalf("a second later: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestStreamEventTooLarge: an upstream event over the SSE reader's bound breaks the
+// stream: the client gets an error event, the exchange is broken, the usage seen before
+// counts, and the key records a failure.
+func TestStreamEventTooLarge(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	a := x.Next()
+	s := a.Stream()
+	first := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\n"
+	out, err := s.Feed(nil, []byte(first))
+	if err != nil || len(out) != 0 {
+		t.Fatalf("%q %v", out, err)
+	}
+	out, err = s.Feed(out[:0], []byte("data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\""))
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for i := 0; i < 16 && err == nil; i++ {
+		out, err = s.Feed(out[:0], chunk)
+	}
+	if err == nil || len(out) != 0 {
+		t.Fatalf("a 1 MiB event went through: %v", err)
+	}
+	want := `data: {"error":{"message":"the stream from provider \"oa\" broke off: an event of the stream is larger than the limit of 1048576 bytes","type":"server_error","param":null,"code":"stream_interrupted"}}` + "\n\n"
+	if got := string(a.StreamError(err)); got != want {
+		t.Fatalf("error event\n got %s\nwant %s", got, want)
+	}
+	if !x.Broken() {
+		t.Fatal("the exchange is not broken")
+	}
+	if u := x.Usage(); u == nil || u.TotalTokens != 5 {
+		t.Fatalf("usage %+v", u)
+	}
+	a.Close() // what the adapter does last: the outcome is already in
+	failed := 0
+	for _, p := range g.Status().Providers {
+		if p.Name == "oa" {
+			for _, k := range p.Keys {
+				if k.Recent == 1 && k.ErrorRate == 1 && k.InFlight == 0 {
+					failed++
+				}
+			}
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("the key used is not marked failed: %+v", g.Status().Providers)
+	}
+}
