@@ -59,6 +59,8 @@ var decodeErrorCases = []struct {
 		`{"error":{"message":"Invalid type for 'n': expected an integer, but got a decimal instead.","type":"invalid_request_error","param":"n","code":"invalid_type"}}`},
 	{"n exponent", `{"n":1e3}`,
 		`{"error":{"message":"Invalid type for 'n': expected an integer, but got a decimal instead.","type":"invalid_request_error","param":"n","code":"invalid_type"}}`},
+	{"seed string", `{"seed":"1"}`,
+		`{"error":{"message":"Invalid type for 'seed': expected an integer, but got a string instead.","type":"invalid_request_error","param":"seed","code":"invalid_type"}}`},
 	{"seed huge", `{"seed":12345678901234567890}`,
 		`{"error":{"message":"Invalid value for 'seed': expected an integer within the range of a 64-bit integer, but got 12345678901234567890 instead.","type":"invalid_request_error","param":"seed","code":"invalid_value"}}`},
 	{"stop number", `{"stop":5}`,
@@ -161,6 +163,43 @@ func TestDecodeChatErrors(t *testing.T) {
 			}
 			checkWording(t, []byte(c.body), e)
 		})
+	}
+}
+
+// TestDecodeEveryParamType gives every top-level parameter of both request shapes a
+// value of each JSON kind it may not take, and checks that the error names it.
+func TestDecodeEveryParamType(t *testing.T) {
+	values := []struct {
+		k kind
+		v string
+	}{{kString, `"s"`}, {kInteger, `7`}, {kNumber, `0.5`}, {kBool, `true`}, {kObject, `{}`}, {kArray, `[]`}}
+	for _, c := range []struct {
+		shape *shape
+		names []string
+		v     any
+	}{{chatShape, chatNames[:], new(schema.ChatRequest)}, {embeddingsShape, []string{"model", "input", "encoding_format", "dimensions", "user"}, new(schema.EmbeddingsRequest)}} {
+		if len(c.shape.members) != len(c.names) {
+			t.Fatalf("the shape has %d members, the request %d", len(c.shape.members), len(c.names))
+		}
+		for i, m := range c.shape.members {
+			if m.name != c.names[i] {
+				t.Fatalf("shape member %d is %q, the request's %q", i, m.name, c.names[i])
+			}
+			for _, v := range values {
+				allowed := m.shape.kinds&v.k != 0 || (v.k == kInteger && m.shape.kinds&kNumber != 0)
+				body := `{"` + m.name + `":` + v.v + `}`
+				e := decodeBody([]byte(body), c.v, c.shape)
+				if allowed {
+					if e != nil && e.Code == "invalid_type" && e.Param == m.name {
+						t.Errorf("%s: refused: %s", body, e.Message)
+					}
+					continue
+				}
+				if e == nil || e.Code != "invalid_type" || e.Param != m.name || !strings.Contains(e.Message, "expected "+m.shape.what+",") {
+					t.Errorf("%s: got %+v", body, e)
+				}
+			}
+		}
 	}
 }
 

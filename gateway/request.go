@@ -186,11 +186,16 @@ func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
 		return
 	}
 	for i := range req.Messages {
-		switch req.Messages[i].Role {
+		param := "messages[" + strconv.Itoa(i) + "].role"
+		switch role := req.Messages[i].Role; role {
 		case "system", "developer", "user", "assistant", "tool", "function":
+		case "":
+			x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
+				Param: param, Message: "Missing required parameter: '" + param + "'."})
+			return
 		default:
-			x.fail(translate.BadRequest("messages["+strconv.Itoa(i)+"].role",
-				"unknown role "+strconv.Quote(req.Messages[i].Role)+"; expected system, developer, user, assistant or tool"))
+			x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_value", Param: param,
+				Message: "Invalid value for '" + param + "': expected 'system', 'developer', 'user', 'assistant', 'tool' or 'function', but got " + strconv.Quote(role) + " instead."})
 			return
 		}
 	}

@@ -46,14 +46,13 @@ const (
 )
 
 var (
-	str      = &shape{kinds: kString, what: "a string"}
-	integer  = &shape{kinds: kInteger, what: "an integer"}
-	number   = &shape{kinds: kNumber, what: "a number"}
-	boolean  = &shape{kinds: kBool, what: "a boolean"}
-	anyObj   = &shape{kinds: kObject, what: "an object"}
-	anyArray = &shape{kinds: kArray, what: "an array"}
-	strArray = &shape{kinds: kArray, what: "an array of strings", elem: str}
-	anyValue = &shape{kinds: kString | kNumber | kBool | kObject | kArray}
+	shString  = &shape{kinds: kString, what: "a string"}
+	shInteger = &shape{kinds: kInteger, what: "an integer"}
+	shNumber  = &shape{kinds: kNumber, what: "a number"}
+	shBool    = &shape{kinds: kBool, what: "a boolean"}
+	shObject  = &shape{kinds: kObject, what: "an object"}
+	shArray   = &shape{kinds: kArray, what: "an array"}
+	shStrings = &shape{kinds: kArray, what: "an array of strings", elem: shString}
 )
 
 func object(members ...member) *shape {
@@ -66,75 +65,75 @@ func arrayOf(what string, elem *shape) *shape {
 
 // chatShape is the body of a chat completions request, as schema.ChatRequest decodes it.
 var chatShape = func() *shape {
-	imageURL := object(member{"url", str}, member{"detail", str})
-	part := object(member{"type", str}, member{"text", str}, member{"image_url", imageURL},
-		member{"input_audio", anyObj}, member{"file", anyObj}, member{"refusal", str})
+	imageURL := object(member{"url", shString}, member{"detail", shString})
+	part := object(member{"type", shString}, member{"text", shString}, member{"image_url", imageURL},
+		member{"input_audio", shObject}, member{"file", shObject}, member{"refusal", shString})
 	part.what = "a content part (an object)"
 	content := &shape{kinds: kString | kArray, what: "a string or an array of content parts", elem: part}
-	functionCall := object(member{"name", str}, member{"arguments", str})
-	toolCall := object(member{"index", integer}, member{"id", str}, member{"type", str}, member{"function", functionCall})
+	functionCall := object(member{"name", shString}, member{"arguments", shString})
+	toolCall := object(member{"index", shInteger}, member{"id", shString}, member{"type", shString}, member{"function", functionCall})
 	toolCall.what = "a tool call (an object)"
-	message := object(member{"role", str}, member{"content", content}, member{"name", str},
-		member{"tool_calls", arrayOf("an array of tool calls", toolCall)}, member{"tool_call_id", str},
-		member{"refusal", str}, member{"reasoning_content", str})
+	message := object(member{"role", shString}, member{"content", content}, member{"name", shString},
+		member{"tool_calls", arrayOf("an array of tool calls", toolCall)}, member{"tool_call_id", shString},
+		member{"refusal", shString}, member{"reasoning_content", shString})
 	message.what = "a message (an object)"
-	function := object(member{"name", str}, member{"description", str}, member{"parameters", anyObj},
-		member{"strict", boolean})
-	tool := object(member{"type", str}, member{"function", function})
+	function := object(member{"name", shString}, member{"description", shString}, member{"parameters", shObject},
+		member{"strict", shBool})
+	tool := object(member{"type", shString}, member{"function", function})
 	tool.what = "a tool (an object)"
 	toolChoice := &shape{kinds: kString | kObject, what: `"auto", "none", "required" or an object naming a function`,
-		members: []member{{"type", str}, {"function", object(member{"name", str})}}, check: checkToolChoice}
-	jsonSchema := object(member{"name", str}, member{"description", str}, member{"schema", anyObj}, member{"strict", boolean})
+		members: []member{{"type", shString}, {"function", object(member{"name", shString})}}, check: checkToolChoice}
+	jsonSchema := object(member{"name", shString}, member{"description", shString}, member{"schema", shObject}, member{"strict", shBool})
 	return object(
-		member{"model", str},
+		member{"model", shString},
 		member{"messages", arrayOf("an array of messages", message)},
-		member{"stream", boolean},
-		member{"stream_options", object(member{"include_usage", boolean})},
-		member{"temperature", number},
-		member{"top_p", number},
-		member{"n", integer},
-		member{"stop", &shape{kinds: kString | kArray, what: "a string or an array of strings", elem: str}},
-		member{"max_tokens", integer},
-		member{"max_completion_tokens", integer},
-		member{"presence_penalty", number},
-		member{"frequency_penalty", number},
-		member{"logit_bias", anyObj},
-		member{"logprobs", boolean},
-		member{"top_logprobs", integer},
-		member{"seed", integer},
-		member{"user", str},
+		member{"stream", shBool},
+		member{"stream_options", object(member{"include_usage", shBool})},
+		member{"temperature", shNumber},
+		member{"top_p", shNumber},
+		member{"n", shInteger},
+		member{"stop", &shape{kinds: kString | kArray, what: "a string or an array of strings", elem: shString}},
+		member{"max_tokens", shInteger},
+		member{"max_completion_tokens", shInteger},
+		member{"presence_penalty", shNumber},
+		member{"frequency_penalty", shNumber},
+		member{"logit_bias", shObject},
+		member{"logprobs", shBool},
+		member{"top_logprobs", shInteger},
+		member{"seed", shInteger},
+		member{"user", shString},
 		member{"tools", arrayOf("an array of tools", tool)},
 		member{"tool_choice", toolChoice},
-		member{"parallel_tool_calls", boolean},
-		member{"response_format", object(member{"type", str}, member{"json_schema", jsonSchema})},
-		member{"reasoning_effort", str},
-		member{"metadata", anyObj},
-		member{"store", boolean},
-		member{"service_tier", str},
-		member{"modalities", strArray},
-		member{"audio", anyObj},
-		member{"prediction", anyObj},
-		member{"web_search_options", anyObj},
-		member{"functions", anyArray},
+		member{"parallel_tool_calls", shBool},
+		member{"response_format", object(member{"type", shString}, member{"json_schema", jsonSchema})},
+		member{"reasoning_effort", shString},
+		member{"metadata", shObject},
+		member{"store", shBool},
+		member{"service_tier", shString},
+		member{"modalities", shStrings},
+		member{"audio", shObject},
+		member{"prediction", shObject},
+		member{"web_search_options", shObject},
+		member{"functions", shArray},
 		member{"function_call", &shape{kinds: kString | kObject, what: "a string or an object"}},
-		member{"safety_identifier", str},
-		member{"prompt_cache_key", str},
-		member{"verbosity", str},
+		member{"safety_identifier", shString},
+		member{"prompt_cache_key", shString},
+		member{"verbosity", shString},
 	)
 }()
 
 // embeddingsShape is the body of an embeddings request, as schema.EmbeddingsRequest
 // decodes it.
 var embeddingsShape = object(
-	member{"model", str},
+	member{"model", shString},
 	member{"input", &shape{kinds: kString | kArray, what: "a string, an array of strings or an array of token ids", check: checkInput}},
-	member{"encoding_format", str},
-	member{"dimensions", integer},
-	member{"user", str},
+	member{"encoding_format", shString},
+	member{"dimensions", shInteger},
+	member{"user", shString},
 )
 
 // modelShape is what a passthrough body is read for: its model.
-var modelShape = object(member{"model", str})
+var modelShape = object(member{"model", shString})
 
 // checkToolChoice checks the mode of a tool_choice string, and that an object names its
 // function, as schema.ToolChoice requires.
@@ -185,7 +184,7 @@ func checkInput(v []byte, path string) *translate.Error {
 			switch e[0] {
 			case 'n':
 			case '"':
-				elem = str
+				elem = shString
 			case '[':
 				elem = arrayOf("an array of token ids", &shape{kinds: kInteger, what: "a token id (an integer)"})
 			default:
