@@ -18,6 +18,8 @@ import (
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
 	"github.com/franca-gw/franca/internal/fake/geminifake"
+	"github.com/franca-gw/franca/internal/fake/openaifake"
+	"github.com/franca-gw/franca/translate/sse"
 )
 
 // pvStreamCase is a recorded provider stream served through Franca.
@@ -253,5 +255,33 @@ func TestStreamFlushesPerEvent(t *testing.T) {
 				t.Fatalf("whole answer %q %q, want %q stop", ch.Message.Content, ch.FinishReason, c.wantText)
 			}
 		})
+	}
+}
+
+// TestStreamEventTooLarge: a provider event larger than the SSE reader's bound (1 MiB)
+// ends the stream cleanly with an error event after what came before it, instead of
+// being buffered without limit; the attempt counts as a broken stream against the key.
+func TestStreamEventTooLarge(t *testing.T) {
+	f, a, _ := oaSetup(t)
+	first := `data: {"id":"chatcmpl-big","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}` + "\n\n"
+	big := `data: {"id":"chatcmpl-big","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"` +
+		strings.Repeat("x", sse.MaxEvent) + `"},"finish_reason":null}]}` + "\n\n" + "data: [DONE]\n\n"
+	h := openaifake.RateLimitHeaders()
+	h.Set("Content-Type", "text/event-stream")
+	a.Enqueue(fake.Reply{Header: h, Chunks: fake.SSE(first+big, 16<<10)})
+	status, _, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json",
+		`{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	want := first + `data: {"error":{"message":"the stream from provider \"openai\" broke off: an event of the stream is larger than the limit of 1048576 bytes","type":"server_error","param":null,"code":"stream_interrupted"}}` + "\n\n"
+	if status != 200 || body != want {
+		if len(body) > 2000 {
+			body = body[:2000] + "…"
+		}
+		t.Fatalf("got %d\n%s\nwant\n%s", status, body, want)
+	}
+	_, _, raw := f.do(t, "GET", "/v1/status", testKey, "", "")
+	var st rtStatus
+	rtDecode(t, "status", []byte(raw), &st)
+	if k := st.key(t, "openai", "main"); k.Recent != 1 || k.ErrorRate != 1 || k.InFlight != 0 {
+		t.Fatalf("the key after a broken stream: %+v", k)
 	}
 }

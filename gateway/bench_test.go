@@ -119,7 +119,7 @@ func BenchmarkAuthRoute(b *testing.B) {
 	g := benchGateway(b, false)
 	r := benchRequest()
 	var req schema.ChatRequest
-	if err := decodeBody(r.Body, &req); err != nil {
+	if err := decodeBody(r.Body, &req, chatShape); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -161,7 +161,7 @@ func BenchmarkDecodeChatJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var req schema.ChatRequest
-		if err := decodeBody(body, &req); err != nil {
+		if err := decodeBody(body, &req, chatShape); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/jsonx"
@@ -9,12 +10,17 @@ import (
 )
 
 // decodeChatBody decodes a chat request body: in one pass when decodeChat can, else with
-// encoding/json through decodeBody, which also words the errors.
+// encoding/json through decodeBody, which also words the errors. decodeChat accepts
+// nothing chatShape refuses, so the shape needs no walk on the fast path.
 func decodeChatBody(body []byte, req *schema.ChatRequest) *translate.Error {
 	if decodeChat(body, req) {
 		return nil
 	}
-	return decodeBody(body, req)
+	if e := decodeBody(body, req, chatShape); e != nil {
+		*req = schema.ChatRequest{}
+		return e
+	}
+	return nil
 }
 
 // decodeChat decodes a chat completions body into req in one pass, without reflection,
@@ -60,8 +66,13 @@ var (
 	jsonSchemaNames   = [...]string{"name", "description", "schema", "strict"}
 )
 
-// raw keeps the next value's bytes, null included, as json.RawMessage does.
-func (d chatDecoder) raw(dst *json.RawMessage) bool {
+// raw keeps the next value's bytes, null included, as json.RawMessage does. kinds are
+// the first bytes the value may start with besides null's ("{" for an object): a value of
+// another kind is left to decodeBody, whose chatShape walk names the parameter.
+func (d chatDecoder) raw(dst *json.RawMessage, kinds string) bool {
+	if c := d.Peek(); c != 'n' && strings.IndexByte(kinds, c) < 0 {
+		return false
+	}
 	v, ok := d.Raw()
 	*dst = v
 	return ok
@@ -95,7 +106,7 @@ func (d chatDecoder) chatRequest(r *schema.ChatRequest) bool {
 		case "frequency_penalty":
 			return d.Float(&r.FrequencyPenalty)
 		case "logit_bias":
-			return d.raw(&r.LogitBias)
+			return d.raw(&r.LogitBias, "{")
 		case "logprobs":
 			return d.BoolPtr(&r.Logprobs)
 		case "top_logprobs":
@@ -115,7 +126,7 @@ func (d chatDecoder) chatRequest(r *schema.ChatRequest) bool {
 		case "reasoning_effort":
 			return d.Str(&r.ReasoningEffort)
 		case "metadata":
-			return d.raw(&r.Metadata)
+			return d.raw(&r.Metadata, "{")
 		case "store":
 			return d.BoolPtr(&r.Store)
 		case "service_tier":
@@ -123,15 +134,15 @@ func (d chatDecoder) chatRequest(r *schema.ChatRequest) bool {
 		case "modalities":
 			return d.Strings(&r.Modalities)
 		case "audio":
-			return d.raw(&r.Audio)
+			return d.raw(&r.Audio, "{")
 		case "prediction":
-			return d.raw(&r.Prediction)
+			return d.raw(&r.Prediction, "{")
 		case "web_search_options":
-			return d.raw(&r.WebSearchOptions)
+			return d.raw(&r.WebSearchOptions, "{")
 		case "functions":
-			return d.raw(&r.Functions)
+			return d.raw(&r.Functions, "[")
 		case "function_call":
-			return d.raw(&r.FunctionCall)
+			return d.raw(&r.FunctionCall, "\"{")
 		case "safety_identifier":
 			return d.Str(&r.SafetyIdentifier)
 		case "prompt_cache_key":
@@ -229,9 +240,9 @@ func (d chatDecoder) part(p *schema.ContentPart) bool {
 				return d.Str(&u.Detail)
 			})
 		case "input_audio":
-			return d.raw(&p.InputAudio)
+			return d.raw(&p.InputAudio, "{")
 		case "file":
-			return d.raw(&p.File)
+			return d.raw(&p.File, "{")
 		case "refusal":
 			return d.Str(&p.Refusal)
 		}
@@ -302,7 +313,7 @@ func (d chatDecoder) tools(dst *[]schema.Tool) bool {
 				case "description":
 					return d.Str(&f.Description)
 				case "parameters":
-					return d.raw(&f.Parameters)
+					return d.raw(&f.Parameters, "{")
 				case "strict":
 					return d.BoolPtr(&f.Strict)
 				}
@@ -380,7 +391,7 @@ func (d chatDecoder) responseFormat(dst **schema.ResponseFormat) bool {
 			case "description":
 				return d.Str(&s.Description)
 			case "schema":
-				return d.raw(&s.Schema)
+				return d.raw(&s.Schema, "{")
 			case "strict":
 				return d.BoolPtr(&s.Strict)
 			}

@@ -107,7 +107,7 @@ func TestDecodeChat(t *testing.T) {
 			var viaBody schema.ChatRequest
 			err := decodeChatBody([]byte(c.body), &viaBody)
 			var want schema.ChatRequest
-			werr := decodeBody([]byte(c.body), &want)
+			werr := decodeBody([]byte(c.body), &want, chatShape)
 			if !reflect.DeepEqual(err, werr) {
 				t.Errorf("decodeChatBody error = %v, decodeBody error = %v", err, werr)
 			}

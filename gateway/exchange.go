@@ -104,9 +104,29 @@ func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Tim
 	a.Delay = delay
 	a.sent = now.Add(delay)
 	if a.Reply != nil {
-		a.finish(keypool.Outcome{Status: a.Reply.Status})
+		a.finish(a.outcome)
 	}
 	return a
+}
+
+// mockReply makes the mock provider's answer the attempt's reply, and its outcome what
+// the key pool learns: the mock's status and header, so that a simulated 429 rests the
+// key exactly as long as its Retry-After and x-ratelimit-* fields say, as a real one
+// would. A simulated rejection of the key (401, 403) reaches the client as a real one
+// does, as the 502 upstream_authentication_failed, but is this request's alone: the key
+// is not marked invalid, or one "mock:error 401" would turn every mock model away for
+// the invalid-key cooldown (an hour by default), reloads included.
+func (a *Attempt) mockReply(status int, h translate.Headers, body []byte, usage *schema.Usage) {
+	a.Reply = &Reply{Status: status, Header: h, Body: body}
+	a.outcome = keypool.Outcome{Status: status, Header: h}
+	if status < 300 {
+		a.x.usage = usage
+		return
+	}
+	if e, rejected := a.upstreamError(status, h, body); rejected {
+		a.Reply = errorReply(e)
+		a.outcome.Status = 400 // the request asked for it; the key is fine
+	}
 }
 
 // Attempt is one try of an exchange against one target.
@@ -138,6 +158,8 @@ type Attempt struct {
 	header translate.HeaderGetter
 	ttfb   time.Duration
 	done   bool
+	// outcome is what a local Reply tells the key pool.
+	outcome keypool.Outcome
 }
 
 // finish reports the attempt's outcome to the key pool, once.
@@ -188,21 +210,13 @@ func (x *Exchange) attempt(t *target, pk *keypool.Key) (*Attempt, *translate.Err
 			}
 		}
 		if p.mock != nil {
-			status, h, body, usage := p.mock.Chat(req, t.model, x.created)
-			a.Reply = &Reply{Status: status, Header: h, Body: body}
-			if status < 300 {
-				x.usage = usage
-			}
+			a.mockReply(p.mock.Chat(req, raw, t.model, x.created))
 			return a, nil
 		}
 		a.Upstream, err = p.chat.Request(req, raw, &a.target)
 	case EndpointEmbeddings:
 		if p.mock != nil {
-			status, h, body, usage := p.mock.Embeddings(x.embeddings, t.model)
-			a.Reply = &Reply{Status: status, Header: h, Body: body}
-			if status < 300 {
-				x.usage = usage
-			}
+			a.mockReply(p.mock.Embeddings(x.embeddings, x.raw, t.model))
 			return a, nil
 		}
 		if p.embeddings == nil {
@@ -284,7 +298,7 @@ func overrideJSON(raw []byte, params map[string]json.RawMessage) (*schema.ChatRe
 		return nil, nil, err
 	}
 	out := new(schema.ChatRequest)
-	if e := decodeBody(b, out); e != nil {
+	if e := decodeBody(b, out, chatShape); e != nil {
 		return nil, nil, translate.BadRequest("", "the configured parameter overrides do not fit the request: "+e.Message)
 	}
 	return out, b, nil
@@ -401,6 +415,20 @@ func (a *Attempt) StreamError(err error) []byte {
 type usageStream struct {
 	translate.Stream
 	a *Attempt
+}
+
+// Feed passes the bytes on; when the transcoder gives up on the stream (an event over
+// the SSE reader's bound, say), the stream is broken: the usage seen so far is kept and
+// the key's outcome is a broken stream, as for one that breaks off. The adapter ends
+// the stream with StreamError.
+func (s *usageStream) Feed(dst, p []byte) ([]byte, error) {
+	out, err := s.Stream.Feed(dst, p)
+	if err != nil {
+		s.a.x.usage = s.Stream.Usage()
+		s.a.x.broken = true
+		s.a.finish(keypool.Outcome{Status: 0, Header: s.a.header})
+	}
+	return out, err
 }
 
 func (s *usageStream) End(dst []byte) ([]byte, error) {

@@ -256,6 +256,8 @@ func newProvider(c *config.Provider) (*provider, error) {
 		p.chat, p.embeddings, p.errors = t, t, t
 	case config.TypeMock:
 		p.mock = mock.New()
+		// The mock's errors are OpenAI's, and map as OpenAI's do.
+		p.errors, _ = openai.New("")
 	default:
 		return nil, fmt.Errorf("type: unknown provider type %q", c.Type)
 	}

@@ -376,3 +376,110 @@ func TestModelEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestMockErrorsOnTheKey checks what simulated errors do to the mock's key: a 429 rests
+// it exactly as long as its Retry-After says, a 401 is this request's alone.
+func TestMockErrorsOnTheKey(t *testing.T) {
+	cfg, err := config.Load([]byte(strings.Replace(testConfig, "HASH", config.HashKey(testKey), 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	g, err := New(cfg, WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(text string) *Reply {
+		t.Helper()
+		x := g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"`+text+`"}]}`))
+		if a := x.Next(); a != nil {
+			return a.Reply
+		}
+		return x.Reply
+	}
+	state := func() string {
+		for _, p := range g.Status().Providers {
+			if p.Name == "mock" {
+				k := p.Keys[0]
+				if k.Until != nil {
+					return string(k.State) + " until " + k.Until.Sub(now).String()
+				}
+				return string(k.State)
+			}
+		}
+		return "none"
+	}
+
+	r := ask("mock:error 401")
+	if r.Status != 502 || string(r.Body) != `{"error":{"message":"provider \"mock\" rejected Franca's credential \"-\": The mock provider answers HTTP 401 because the request asked for it (mock:error 401).","type":"server_error","param":null,"code":"upstream_authentication_failed"}}` {
+		t.Fatalf("401: %d %s", r.Status, r.Body)
+	}
+	if s := state(); s != "ok" {
+		t.Fatalf("after a simulated 401 the key is %s", s)
+	}
+	if r := ask("hi"); r.Status != 200 {
+		t.Fatalf("after a simulated 401: %d %s", r.Status, r.Body)
+	}
+
+	r = ask("mock:error 429")
+	if r.Status != 429 || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" {
+		t.Fatalf("429: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if s := state(); s != "cooling until 1s" {
+		t.Fatalf("after a simulated 429 with Retry-After: 1 the key is %s", s)
+	}
+	if r := ask("hi"); r.Status != 429 || r.Header.Get("Retry-After") != "1" {
+		t.Fatalf("while resting: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	clock = now.Add(time.Second)
+	if r := ask("hi"); r.Status != 200 {
+		t.Fatalf("a second later: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestStreamEventTooLarge: an upstream event over the SSE reader's bound breaks the
+// stream: the client gets an error event, the exchange is broken, the usage seen before
+// counts, and the key records a failure.
+func TestStreamEventTooLarge(t *testing.T) {
+	g := newGateway(t)
+	x := g.Handle(post("/v1/chat/completions", `{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	a := x.Next()
+	s := a.Stream()
+	first := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\n"
+	out, err := s.Feed(nil, []byte(first))
+	if err != nil || len(out) != 0 {
+		t.Fatalf("%q %v", out, err)
+	}
+	out, err = s.Feed(out[:0], []byte("data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\""))
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for i := 0; i < 16 && err == nil; i++ {
+		out, err = s.Feed(out[:0], chunk)
+	}
+	if err == nil || len(out) != 0 {
+		t.Fatalf("a 1 MiB event went through: %v", err)
+	}
+	want := `data: {"error":{"message":"the stream from provider \"oa\" broke off: an event of the stream is larger than the limit of 1048576 bytes","type":"server_error","param":null,"code":"stream_interrupted"}}` + "\n\n"
+	if got := string(a.StreamError(err)); got != want {
+		t.Fatalf("error event\n got %s\nwant %s", got, want)
+	}
+	if !x.Broken() {
+		t.Fatal("the exchange is not broken")
+	}
+	if u := x.Usage(); u == nil || u.TotalTokens != 5 {
+		t.Fatalf("usage %+v", u)
+	}
+	a.Close() // what the adapter does last: the outcome is already in
+	failed := 0
+	for _, p := range g.Status().Providers {
+		if p.Name == "oa" {
+			for _, k := range p.Keys {
+				if k.Recent == 1 && k.ErrorRate == 1 && k.InFlight == 0 {
+					failed++
+				}
+			}
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("the key used is not marked failed: %+v", g.Status().Providers)
+	}
+}

@@ -129,7 +129,7 @@ func bodyModel(contentType string, body []byte, restricted bool) (string, *trans
 // that the model Franca checks is the one every JSON reader upstream would see.
 func jsonModel(body []byte) (string, *translate.Error) {
 	if !json.Valid(body) {
-		return "", decodeBody(body, new(any))
+		return "", decodeBody(body, new(any), modelShape)
 	}
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
 		return "", &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",

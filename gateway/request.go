@@ -201,11 +201,16 @@ func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
 		return
 	}
 	for i := range req.Messages {
-		switch req.Messages[i].Role {
+		param := "messages[" + strconv.Itoa(i) + "].role"
+		switch role := req.Messages[i].Role; role {
 		case "system", "developer", "user", "assistant", "tool", "function":
+		case "":
+			x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
+				Param: param, Message: "Missing required parameter: '" + param + "'."})
+			return
 		default:
-			x.fail(translate.BadRequest("messages["+strconv.Itoa(i)+"].role",
-				"unknown role "+strconv.Quote(req.Messages[i].Role)+"; expected system, developer, user, assistant or tool"))
+			x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_value", Param: param,
+				Message: "Invalid value for '" + param + "': expected 'system', 'developer', 'user', 'assistant', 'tool' or 'function', but got " + strconv.Quote(role) + " instead."})
 			return
 		}
 	}
@@ -215,7 +220,7 @@ func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
 
 func (g *Gateway) routeEmbeddings(x *Exchange, vk *virtualKey, r *Request) {
 	var req schema.EmbeddingsRequest
-	if err := decodeBody(r.Body, &req); err != nil {
+	if err := decodeBody(r.Body, &req, embeddingsShape); err != nil {
 		x.fail(err)
 		return
 	}
@@ -233,27 +238,32 @@ func (g *Gateway) routeEmbeddings(x *Exchange, vk *virtualKey, r *Request) {
 	x.route, x.raw, x.embeddings = rt, r.Body, &req
 }
 
-// decodeBody parses a JSON body into v and turns decoding errors into 400s naming the
-// parameter where possible.
-func decodeBody(body []byte, v any) *translate.Error {
+// decodeBody parses a JSON body into v, which must decode as s describes, and turns
+// failures into OpenAI's 400s: invalid_json for a body that is not JSON, invalid_type
+// (or invalid_value, missing_required_parameter) naming the parameter at fault and what
+// it must be, in JSON terms, for a body that is JSON. Never a Go type: encoding/json's
+// own errors are replaced by what walking s finds.
+func decodeBody(body []byte, v any, s *shape) *translate.Error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
 			Message: "the request body is empty; expected a JSON object"}
 	}
 	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_type", Param: te.Field,
-			Message: "invalid type for " + strconv.Quote(te.Field) + ": expected " + te.Type.String() + ", got " + te.Value}
-	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
 			Message: "We could not parse the JSON body of your request: " + se.Error() + " (at byte " + strconv.FormatInt(se.Offset, 10) + ")"}
 	}
-	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
-		Message: "We could not parse the JSON body of your request: " + strings.TrimPrefix(err.Error(), "json: ")}
+	// The shape is stricter than encoding/json (raw members that must be objects), so
+	// it is walked on success too.
+	if e := s.walk(body, ""); e != nil {
+		return e
+	}
+	if err != nil {
+		// Only what the shape does not describe gets here (nesting too deep to walk):
+		// encoding/json's wording names Go types, which mean nothing to a client.
+		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
+			Message: "We could not decode the JSON body of your request."}
+	}
+	return nil
 }

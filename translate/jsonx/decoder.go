@@ -9,8 +9,9 @@ import (
 // encoding/json's Unmarshal would, for the shapes a caller writes out member by member.
 // Every method returns false for anything it does not decode exactly as encoding/json
 // would (a syntax error, a type mismatch, a member name given twice or in another case,
-// a number that does not fit); the caller then gives the document up and decodes it with
-// encoding/json, which also words the error. Strings without escapes are slices of one
+// a number that does not fit); the caller then gives the document up and decodes it
+// another way (the gateway: with encoding/json, and words the error itself, naming the
+// request parameter at fault). Strings without escapes are slices of one
 // string copy of the document, and Raw values slices of the document itself.
 //
 // A decoding looks like this:

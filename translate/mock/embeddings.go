@@ -23,8 +23,12 @@ const (
 // Embeddings answers an embeddings request: for each input a unit-length vector
 // derived from an FNV-1a hash of the input (the same input always gets the same
 // vector), as floats or, for encoding_format "base64", as little-endian float32
-// bytes in base64. Usage counts the inputs' words (or token ids).
-func (m *Mock) Embeddings(req *schema.EmbeddingsRequest, model string) (int, translate.Headers, []byte, *schema.Usage) {
+// bytes in base64. Usage counts the inputs' words (or token ids). raw is the body req
+// was decoded from: a member OpenAI does not know is refused (nil skips that check).
+func (m *Mock) Embeddings(req *schema.EmbeddingsRequest, raw []byte, model string) (int, translate.Headers, []byte, *schema.Usage) {
+	if e := unknownParams(raw, embeddingsParams[:]); e != nil {
+		return e.Status, jsonHeader, e.JSON(), nil
+	}
 	inputs, tokens, e := embeddingInputs(req.Input)
 	if e != nil {
 		return e.Status, jsonHeader, e.JSON(), nil

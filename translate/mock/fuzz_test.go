@@ -23,7 +23,7 @@ func FuzzChat(f *testing.F) {
 		if req.N != nil && *req.N > 8 {
 			return // large n only makes the body bigger
 		}
-		status, _, body, _ := New().Chat(&req, "m", 1)
+		status, _, body, _ := New().Chat(&req, nil, "m", 1)
 		if !req.Stream || status != 200 {
 			if !json.Valid(body) {
 				t.Fatalf("invalid body %q", body)

@@ -37,6 +37,10 @@ const (
 	Fingerprint = "fp_mock"
 	// MaxN is the largest n accepted.
 	MaxN = 128
+	// RateLimitRequests and RateLimitTokens are the limits a simulated 429 reports in
+	// its x-ratelimit-limit-* fields.
+	RateLimitRequests = 60
+	RateLimitTokens   = 150000
 )
 
 // Mock is the mock provider. It has no state; the zero value is ready to use.
@@ -58,8 +62,13 @@ type reply struct {
 }
 
 // Chat answers a chat request: status, headers, body (a chat.completion, or the whole
-// event stream when req.Stream) and usage. created is written as "created".
-func (m *Mock) Chat(req *schema.ChatRequest, model string, created int64) (int, translate.Headers, []byte, *schema.Usage) {
+// event stream when req.Stream) and usage. raw is the body req was decoded from, whose
+// members are checked as OpenAI checks them (nil skips that check); a request OpenAI
+// would refuse gets OpenAI's 400. created is written as "created".
+func (m *Mock) Chat(req *schema.ChatRequest, raw []byte, model string, created int64) (int, translate.Headers, []byte, *schema.Usage) {
+	if e := validateChat(req, raw); e != nil {
+		return e.Status, jsonHeader, e.JSON(), nil
+	}
 	last, lastIsUser := lastUserText(req.Messages)
 	if status, ok := errorStatus(last); ok {
 		return errorReply(status)
@@ -67,10 +76,6 @@ func (m *Mock) Chat(req *schema.ChatRequest, model string, created int64) (int, 
 	n := 1
 	if req.N != nil {
 		n = *req.N
-	}
-	if n < 1 || n > MaxN {
-		e := translate.BadRequest("n", "n must be between 1 and "+strconv.Itoa(MaxN))
-		return e.Status, jsonHeader, e.JSON(), nil
 	}
 	r := reply{n: n}
 	switch tc := req.ToolChoice; {
@@ -201,6 +206,19 @@ func errorStatus(text string) (int, bool) {
 	return status, true
 }
 
+// rateLimitHeader is the header of a 429, with the fields OpenAI sends: the request
+// limit is used up and comes back in one second, which Retry-After says too.
+var rateLimitHeader = translate.Headers{
+	{Name: "Content-Type", Value: "application/json"},
+	{Name: "Retry-After", Value: "1"},
+	{Name: "X-Ratelimit-Limit-Requests", Value: strconv.Itoa(RateLimitRequests)},
+	{Name: "X-Ratelimit-Remaining-Requests", Value: "0"},
+	{Name: "X-Ratelimit-Reset-Requests", Value: "1s"},
+	{Name: "X-Ratelimit-Limit-Tokens", Value: strconv.Itoa(RateLimitTokens)},
+	{Name: "X-Ratelimit-Remaining-Tokens", Value: strconv.Itoa(RateLimitTokens)},
+	{Name: "X-Ratelimit-Reset-Tokens", Value: "0s"},
+}
+
 // errorReply answers status with an OpenAI-shaped error.
 func errorReply(status int) (int, translate.Headers, []byte, *schema.Usage) {
 	e := &translate.Error{Status: status, Type: translate.TypeInvalidRequest,
@@ -215,7 +233,7 @@ func errorReply(status int) (int, translate.Headers, []byte, *schema.Usage) {
 		e.Type, e.Code = translate.TypeNotFound, "model_not_found"
 	case status == 429:
 		e.Type, e.Code = translate.TypeRateLimit, "rate_limit_exceeded"
-		h = translate.Headers{{Name: "Content-Type", Value: "application/json"}, {Name: "Retry-After", Value: "1"}}
+		h = rateLimitHeader
 	case status >= 500:
 		e.Type = translate.TypeServer
 	}

@@ -110,7 +110,7 @@ func TestChat(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			req := chatReq(t, tc.raw)
-			status, h, body, usage := New().Chat(req, "mock-model", created)
+			status, h, body, usage := New().Chat(req, nil, "mock-model", created)
 			if status != 200 || !reflect.DeepEqual(h, translate.Headers{{Name: "Content-Type", Value: "application/json"}}) {
 				t.Fatalf("status %d header %v", status, h)
 			}
@@ -130,7 +130,7 @@ func TestChatIDs(t *testing.T) {
 	b := chatReq(t, `{"model":"other","temperature":1,"messages":[{"role":"user","content":"one"}]}`)
 	c := chatReq(t, `{"model":"m","messages":[{"role":"user","content":"two"}]}`)
 	id := func(r *schema.ChatRequest) string {
-		_, _, body, _ := New().Chat(r, "x", created)
+		_, _, body, _ := New().Chat(r, nil, "x", created)
 		var resp schema.ChatResponse
 		json.Unmarshal(body, &resp)
 		return resp.ID
@@ -158,7 +158,7 @@ func TestChatStream(t *testing.T) {
 		want += ev(id, 0, `{}`, `"stop"`)
 		want += `data: {"id":"` + id + `","object":"chat.completion.chunk","created":1700000000,"model":"mock-model","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":8,"total_tokens":9},"system_fingerprint":"fp_mock"}` + "\n\n"
 		want += "data: [DONE]\n\n"
-		status, h, body, usage := New().Chat(req, "mock-model", created)
+		status, h, body, usage := New().Chat(req, nil, "mock-model", created)
 		if status != 200 || h.Get("content-type") != "text/event-stream" {
 			t.Fatalf("status %d header %v", status, h)
 		}
@@ -177,7 +177,7 @@ func TestChatStream(t *testing.T) {
 			want += ev(id, 0, `{"content":"`+w+`"}`, "null") + ev(id, 1, `{"content":"`+w+`"}`, "null")
 		}
 		want += ev(id, 0, `{}`, `"stop"`) + ev(id, 1, `{}`, `"stop"`) + "data: [DONE]\n\n"
-		_, _, body, _ := New().Chat(req, "mock-model", created)
+		_, _, body, _ := New().Chat(req, nil, "mock-model", created)
 		if string(body) != want {
 			t.Fatalf("stream:\n%s\nwant:\n%s", body, want)
 		}
@@ -188,7 +188,7 @@ func TestChatStream(t *testing.T) {
 		want := ev(id, 0, `{"role":"assistant","tool_calls":[{"index":0,"id":"call_mock_0","type":"function","function":{"name":"f","arguments":""}}]}`, "null") +
 			ev(id, 0, `{"tool_calls":[{"index":0,"function":{"arguments":"{\"q\":\"mock\"}"}}]}`, "null") +
 			ev(id, 0, `{}`, `"tool_calls"`) + "data: [DONE]\n\n"
-		_, _, body, _ := New().Chat(req, "mock-model", created)
+		_, _, body, _ := New().Chat(req, nil, "mock-model", created)
 		if string(body) != want {
 			t.Fatalf("stream:\n%s\nwant:\n%s", body, want)
 		}
@@ -202,7 +202,9 @@ func TestChatErrors(t *testing.T) {
 		header translate.Headers
 		body   string
 	}{
-		{"mock:error 429", 429, translate.Headers{{Name: "Content-Type", Value: "application/json"}, {Name: "Retry-After", Value: "1"}},
+		{"mock:error 429", 429, translate.Headers{{Name: "Content-Type", Value: "application/json"}, {Name: "Retry-After", Value: "1"},
+			{Name: "X-Ratelimit-Limit-Requests", Value: "60"}, {Name: "X-Ratelimit-Remaining-Requests", Value: "0"}, {Name: "X-Ratelimit-Reset-Requests", Value: "1s"},
+			{Name: "X-Ratelimit-Limit-Tokens", Value: "150000"}, {Name: "X-Ratelimit-Remaining-Tokens", Value: "150000"}, {Name: "X-Ratelimit-Reset-Tokens", Value: "0s"}},
 			`{"error":{"message":"The mock provider answers HTTP 429 because the request asked for it (mock:error 429).","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`},
 		{"mock:error 500", 500, translate.Headers{{Name: "Content-Type", Value: "application/json"}},
 			`{"error":{"message":"The mock provider answers HTTP 500 because the request asked for it (mock:error 500).","type":"server_error","param":null,"code":null}}`},
@@ -220,14 +222,14 @@ func TestChatErrors(t *testing.T) {
 	for _, tc := range tests {
 		for _, stream := range []bool{false, true} {
 			req := &schema.ChatRequest{Stream: stream, Messages: []schema.Message{{Role: "user", Content: schema.TextContent(tc.text)}}}
-			status, h, body, usage := New().Chat(req, "m", created)
+			status, h, body, usage := New().Chat(req, nil, "m", created)
 			if status != tc.status || !reflect.DeepEqual(h, tc.header) || string(body) != tc.body || usage != nil {
 				t.Errorf("%s (stream %v): %d %v %s %v", tc.text, stream, status, h, body, usage)
 			}
 		}
 	}
 	for _, n := range []string{"0", "129"} {
-		status, _, body, _ := New().Chat(chatReq(t, `{"model":"m","n":`+n+`,"messages":[{"role":"user","content":"x"}]}`), "m", created)
+		status, _, body, _ := New().Chat(chatReq(t, `{"model":"m","n":`+n+`,"messages":[{"role":"user","content":"x"}]}`), nil, "m", created)
 		if status != 400 || !strings.Contains(string(body), `"param":"n"`) {
 			t.Errorf("n=%s: %d %s", n, status, body)
 		}
@@ -252,7 +254,7 @@ func TestEmbeddings(t *testing.T) {
 		if err := json.Unmarshal([]byte(raw), &r); err != nil {
 			t.Fatal(err)
 		}
-		status, h, body, u := New().Embeddings(&r, "mock-embed")
+		status, h, body, u := New().Embeddings(&r, nil, "mock-embed")
 		if h.Get("content-type") != "application/json" {
 			t.Fatalf("header %v", h)
 		}

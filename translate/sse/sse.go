@@ -4,7 +4,30 @@
 // line dispatches the event; lines starting with ':' are comments.
 package sse
 
-import "bytes"
+import (
+	"bytes"
+	"errors"
+	"strconv"
+)
+
+// MaxEvent is the default of Reader.Max, the most bytes the lines of one event may hold
+// together (field names included, line ends not): 1 MiB, far more than any provider sends in one
+// event (a chunk of a chat completion is hundreds of bytes; a whole non-streamed answer
+// rarely reaches 100 KB). A Reader buffers at most this much, so that a broken or
+// hostile upstream cannot grow it without bound (in Envoy, the worker VM's heap).
+const MaxEvent = 1 << 20
+
+// ErrEventTooLarge is returned by Feed for an event larger than the Reader's limit.
+var ErrEventTooLarge = errors.New("an event of the stream is larger than the limit of " + strconv.Itoa(MaxEvent) + " bytes")
+
+// errTooLarge is ErrEventTooLarge for a limit other than the default.
+type errTooLarge int
+
+func (e errTooLarge) Error() string {
+	return "an event of the stream is larger than the limit of " + strconv.Itoa(int(e)) + " bytes"
+}
+
+func (e errTooLarge) Is(target error) bool { return target == ErrEventTooLarge }
 
 // Event is one dispatched event. Its slices are valid only until the callback returns.
 type Event struct {
@@ -16,16 +39,30 @@ type Event struct {
 
 // Reader splits a byte stream into events. The zero value is ready to use.
 type Reader struct {
+	// Max is the most bytes one event's lines may hold together; 0 means MaxEvent.
+	Max int
+
 	line    []byte // the partial line carried over from the previous Feed
 	name    []byte
 	data    []byte
 	hasData bool
 	skipLF  bool // the previous chunk ended in CR: a leading LF belongs to that line end
+	size    int  // the bytes of the current event's complete lines
+	tooBig  bool // an event went over the limit: the stream is given up
 }
 
 // Feed consumes p and calls fn for every event it completes. It stops at the first error
-// fn returns and returns it.
+// fn returns and returns it. An event whose lines hold more than Max bytes is an error
+// that errors.Is ErrEventTooLarge, wherever the stream is cut: the Reader lets go of what
+// it buffered, and later calls of Feed, and Close, return the same error.
 func (r *Reader) Feed(p []byte, fn func(Event) error) error {
+	if r.tooBig {
+		return r.errTooLarge()
+	}
+	max := r.Max
+	if max <= 0 {
+		max = MaxEvent
+	}
 	for len(p) > 0 {
 		if r.skipLF {
 			r.skipLF = false
@@ -36,8 +73,14 @@ func (r *Reader) Feed(p []byte, fn func(Event) error) error {
 		}
 		i := indexEOL(p)
 		if i < 0 {
+			if r.size+len(r.line)+len(p) > max {
+				return r.giveUp()
+			}
 			r.line = append(r.line, p...)
 			return nil
+		}
+		if r.size+len(r.line)+i > max {
+			return r.giveUp()
 		}
 		var line []byte
 		if len(r.line) > 0 {
@@ -65,14 +108,32 @@ func (r *Reader) Feed(p []byte, fn func(Event) error) error {
 	return nil
 }
 
+// giveUp drops what the reader holds and makes it fail from now on.
+func (r *Reader) giveUp() error {
+	*r = Reader{Max: r.Max, tooBig: true}
+	return r.errTooLarge()
+}
+
+func (r *Reader) errTooLarge() error {
+	if r.Max <= 0 || r.Max == MaxEvent {
+		return ErrEventTooLarge
+	}
+	return errTooLarge(r.Max)
+}
+
 // Close dispatches an event whose data lines were complete when the stream ended without
 // the final blank line, and resets the reader. A partial last line is dropped.
 func (r *Reader) Close(fn func(Event) error) error {
+	if r.tooBig {
+		err := r.errTooLarge()
+		*r = Reader{Max: r.Max}
+		return err
+	}
 	var err error
 	if r.hasData {
 		err = fn(Event{Name: r.name, Data: r.data})
 	}
-	*r = Reader{}
+	*r = Reader{Max: r.Max}
 	return err
 }
 
@@ -81,6 +142,7 @@ func (r *Reader) Pending() bool { return r.hasData || len(r.line) > 0 || len(r.n
 
 func (r *Reader) processLine(line []byte, fn func(Event) error) error {
 	if len(line) == 0 {
+		r.size = 0
 		if !r.hasData {
 			r.name = r.name[:0]
 			return nil
@@ -89,6 +151,7 @@ func (r *Reader) processLine(line []byte, fn func(Event) error) error {
 		r.name, r.data, r.hasData = r.name[:0], r.data[:0], false
 		return err
 	}
+	r.size += len(line)
 	if line[0] == ':' {
 		return nil
 	}
