@@ -110,7 +110,7 @@ func TestAllKeysCoolingAnswers429WithoutUpstreamCall(t *testing.T) {
 	if a := y.Next(); a != nil {
 		t.Fatalf("a cooling key was tried: %s", a.KeyID)
 	}
-	want := `{"error":{"message":"every upstream key for model \"ordered\" is resting after rate limits or failures; try again in 10s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
+	want := `{"error":{"message":"every upstream key for model \"ordered\" is rate-limited; try again in 10s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
 	if y.Reply.Status != 429 || y.Reply.Header.Get("Retry-After") != "10" || string(y.Reply.Body) != want {
 		t.Fatalf("got %d %v %s", y.Reply.Status, y.Reply.Header, y.Reply.Body)
 	}
@@ -176,9 +176,12 @@ func TestStatusShowsStatesWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	a1, a2 := s.Providers[0].Keys[0], s.Providers[0].Keys[1]
-	if s.Providers[0].Name != "a" || a1.ID != "a1" || a1.State != "invalid" || !a1.Until.Equal(now.Add(time.Hour)) ||
-		a2.State != "cooling" || !a2.Until.Equal(now.Add(20*time.Second)) || a2.ErrorRate != 1 {
+	if s.Providers[0].Name != "a" || a1.ID != "a1" || a1.State != "invalid" || !a1.Until.Equal(now.Add(time.Hour)) || a1.Models != nil ||
+		a2.State != "ok" || a2.Until != nil || a2.ErrorRate != 1 || len(a2.Models) != 1 {
 		t.Fatalf("%+v", s.Providers[0])
+	}
+	if m := a2.Models[0]; m.Model != a.Model || m.State != "cooling" || !m.Until.Equal(now.Add(20*time.Second)) || m.Reason != "rate limited (HTTP 429)" {
+		t.Fatalf("%+v", m)
 	}
 	if s.Providers[1].Keys[0].State != "ok" {
 		t.Fatalf("%+v", s.Providers[1])
