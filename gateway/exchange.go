@@ -302,7 +302,9 @@ func asError(err error) *translate.Error {
 }
 
 // Response maps a complete upstream answer. When retry is true the failure is one another
-// target may not share (rate limit, overload, server error, rejected upstream credential):
+// target may not share (rate limit, overload, server error, rejected upstream credential;
+// a 403, which the provider's other keys would share, only when another provider serves
+// the model):
 // the adapter should call Next and try again, and send reply only if Next returns nil.
 func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (reply *Reply, retry bool) {
 	if a.header == nil {
@@ -347,9 +349,23 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 		a.x.refused = append(a.x.refused, a.p)
 	}
 	a.finish(keypool.Outcome{Status: outcome, Header: h, RetryAfter: e.RetryAfter})
+	if outcome == 403 {
+		return r, a.x.otherProvider()
+	}
 	// The translated status counts too: Gemini answers a bad key with a 400 that its
 	// translator maps to 401, a failure another target's credential may not share.
 	return r, retryable(status) || retryable(e.Status)
+}
+
+// otherProvider reports whether a target of the exchange is served by a provider that
+// has not refused the request.
+func (x *Exchange) otherProvider() bool {
+	for _, t := range x.route.targets {
+		if !slices.Contains(x.refused, t.provider) {
+			return true
+		}
+	}
+	return false
 }
 
 // upstreamError maps a provider's error reply. rejected reports that the provider said

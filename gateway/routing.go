@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,13 +131,7 @@ func (x *Exchange) triedBefore(k *keypool.Key) bool {
 
 // refusedBy reports whether the provider of c refused the request itself.
 func (x *Exchange) refusedBy(c *keypool.Candidate) bool {
-	p := x.route.targets[c.Target].provider
-	for _, r := range x.refused {
-		if r == p {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(x.refused, x.route.targets[c.Target].provider)
 }
 
 func (x *Exchange) lastKey() *keypool.Key {
