@@ -37,8 +37,9 @@ type Outcome struct {
 const ttfbWeight = 0.3
 
 // Done ends a request that Pick counted on k, updating the key's state from its outcome.
-// It returns the moment the key comes back when the outcome made it rest (a rate limit,
-// a rejected key), or the zero time.
+// It returns the moment the key comes back when the outcome made it rest — for the
+// outcome's model after a rate limit or an overload, the whole key after a rejection —
+// or the zero time. The listener set by OnCool is told the same, under the cooldown's id.
 func (p *Pool) Done(k *Key, o Outcome, now time.Time) time.Time {
 	p.mu.Lock()
 	until := p.done(k, o, now)
@@ -181,7 +182,7 @@ func (p *Pool) Status(now time.Time) []KeyStatus {
 	for _, k := range p.keys {
 		st := KeyStatus{ID: k.ID, State: k.state(now), InFlight: k.inflight, Recent: k.wlen, TTFBMillis: k.ttfb / 1e6}
 		switch st.State {
-		case StateCooling, StateInvalid:
+		case StateInvalid:
 			t := k.coolUntil.UTC()
 			st.Until, st.Reason = &t, k.coolReason
 		case StateOpen:

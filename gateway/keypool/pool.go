@@ -275,8 +275,6 @@ func (k *Key) state(now time.Time) State {
 	switch {
 	case k.invalid && now.Before(k.coolUntil):
 		return StateInvalid
-	case now.Before(k.coolUntil):
-		return StateCooling
 	case now.Before(k.openUntil):
 		return StateOpen
 	case !k.openUntil.IsZero():
@@ -303,8 +301,6 @@ func (k *Key) rest(model string, now time.Time) (why Rest, at time.Time) {
 	switch k.state(now) {
 	case StateInvalid:
 		block(RestInvalid, k.coolUntil)
-	case StateCooling:
-		block(RestRateLimited, k.coolUntil)
 	case StateOpen:
 		block(RestOpen, k.openUntil)
 	case StateHalfOpen:
@@ -351,7 +347,8 @@ func (p *Pool) Rest(k *Key, model string, now time.Time) (Rest, time.Time) {
 // State is a key's condition.
 type State string
 
-// The states of a key.
+// The states of a key. Cooling is the state of one upstream model on a key (ModelStatus);
+// the others are the whole key's.
 const (
 	StateOK       State = "ok"
 	StateCooling  State = "cooling"
