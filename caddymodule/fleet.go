@@ -104,9 +104,10 @@ func (f *fleet) run(ctx context.Context, sub *redis.PubSub) {
 			if !ok {
 				return
 			}
-			id, ms, found := strings.Cut(m.Payload, " ")
-			if until, ok := parseMillis(ms); found && ok {
-				f.pool.Cool(id, until)
+			// "<id> <ms>"; an id may hold a space itself ("provider/key-id model").
+			i := strings.LastIndexByte(m.Payload, ' ')
+			if until, ok := parseMillis(m.Payload[i+1:]); i > 0 && ok {
+				f.pool.Cool(m.Payload[:i], until)
 			}
 		}
 	}

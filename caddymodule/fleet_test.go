@@ -137,7 +137,10 @@ func (p *process) keyState(t *testing.T, provider, key string) string {
 		Status struct {
 			Providers []struct {
 				Name string
-				Keys []struct{ ID, State string }
+				Keys []struct {
+					ID, State string
+					Models    []struct{ Model, State string }
+				}
 			}
 		}
 	}
@@ -148,7 +151,11 @@ func (p *process) keyState(t *testing.T, provider, key string) string {
 		for _, pr := range e.Status.Providers {
 			for _, k := range pr.Keys {
 				if pr.Name == provider && k.ID == key {
-					return k.State
+					state := k.State
+					for _, m := range k.Models {
+						state += " " + m.Model + "=" + m.State
+					}
+					return state
 				}
 			}
 		}
@@ -215,7 +222,7 @@ state:
 	mu.Unlock()
 	// B learns of the cooldown through Redis.
 	deadline := time.Now().Add(3 * time.Second)
-	for b.keyState(t, "oa", "hot") != "cooling" {
+	for b.keyState(t, "oa", "hot") != "ok gpt-4o-mini=cooling" {
 		if time.Now().After(deadline) {
 			t.Fatalf("B never saw the cooldown: %q", b.keyState(t, "oa", "hot"))
 		}
@@ -242,23 +249,29 @@ func TestFleetLoadsEarlierCooldowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	until := time.Now().Add(time.Minute).UnixMilli()
-	fmt.Fprintf(c, "SET late:cool:oa/hot %d PX 60000\r\n", until)
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	c.Close()
-	if !strings.HasPrefix(line, "+OK") {
-		t.Fatalf("redis SET: %q", line)
+	// A rate limit of model m on key hot, and key cold rejected by its provider.
+	fmt.Fprintf(c, "SET \"late:cool:oa/hot m\" %d PX 60000\r\nSET late:cool:oa/cold %d PX 60000\r\n", until, until)
+	r := bufio.NewReader(c)
+	for range 2 {
+		if line, _ := r.ReadString('\n'); !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("redis SET: %q", line)
+		}
 	}
+	c.Close()
 	p := startProcess(t, fmt.Sprintf(`
 providers:
   - name: oa
     type: openai
     base_url: http://127.0.0.1:1/v1
-    keys: [{id: hot, secret: sk-hot}]
+    keys: [{id: hot, secret: sk-hot}, {id: cold, secret: sk-cold}]
 models: [{name: gpt, targets: [{provider: oa, model: m}]}]
 virtual_keys: [{name: tests, hash: "{{KEY_HASH}}"}]
 state: {redis: {address: "%s", prefix: "late:"}}
 `, addr))
-	if got := p.keyState(t, "oa", "hot"); got != "cooling" {
-		t.Fatalf("state %q", got)
+	if got := p.keyState(t, "oa", "hot"); got != "ok m=cooling" {
+		t.Fatalf("hot: state %q", got)
+	}
+	if got := p.keyState(t, "oa", "cold"); got != "invalid" {
+		t.Fatalf("cold: state %q", got)
 	}
 }

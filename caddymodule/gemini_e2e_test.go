@@ -361,8 +361,9 @@ func TestGeminiErrors(t *testing.T) {
 			"You exceeded your current quota, please check your plan and billing details.", "29"},
 		{"key invalid", "gemini-stale", nil, 1, 502, "server_error", "upstream_authentication_failed",
 			`provider "gemini-stale" rejected Franca's credential "gem-revoked": API key not valid. Please pass a valid API key.`, ""},
-		{"permission denied", "gemini-flash", pvPtr(geminifake.JSONReply(403, geminifake.ErrorPermissionDenied)), 1, 502, "server_error", "upstream_authentication_failed",
-			`provider "gemini" rejected Franca's credential "gem-main": Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.`, ""},
+		// A 403 without a reason that names the key is the provider refusing the request.
+		{"permission denied", "gemini-flash", pvPtr(geminifake.JSONReply(403, geminifake.ErrorPermissionDenied)), 1, 403, "permission_error", "upstream_permission_denied",
+			`provider "gemini" refused the request: Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.`, ""},
 		{"invalid argument", "gemini-flash", pvPtr(geminifake.JSONReply(400, geminifake.ErrorInvalidArgument)), 1, 400, "invalid_request_error", "",
 			"* GenerateContentRequest.contents: contents is not specified\n", ""},
 		{"internal", "gemini-flash", pvPtr(geminifake.JSONReply(500, geminifake.ErrorInternal)), 3, 500, "server_error", "",

@@ -873,7 +873,7 @@ func TestOpenAIFailover(t *testing.T) {
 	// Both keys rest now: Franca answers at once, without an upstream call.
 	status, h, body = f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", ha)
 	if status != 429 || h.Get("Retry-After") != "1" || len(a.Requests()) != 1 || len(b.Requests()) != 1 ||
-		body != `{"error":{"message":"every upstream key for model \"gpt-ha\" is resting after rate limits or failures; try again in 1s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}` {
+		body != `{"error":{"message":"every upstream key for model \"gpt-ha\" is rate-limited; try again in 1s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}` {
 		t.Fatalf("all resting: %d %q %s, calls %d %d", status, h.Get("Retry-After"), body, len(a.Requests()), len(b.Requests()))
 	}
 

@@ -196,6 +196,12 @@ type rtKeyStatus struct {
 	Recent    int        `json:"recent_requests"`
 	ErrorRate float64    `json:"error_rate"`
 	TTFBMs    float64    `json:"ttfb_ms"`
+	Models    []struct {
+		Model  string    `json:"model"`
+		State  string    `json:"state"`
+		Until  time.Time `json:"until"`
+		Reason string    `json:"reason"`
+	} `json:"models"`
 }
 
 // rtStatus is the status output: GET /v1/status, or one source of /franca/status.
@@ -292,6 +298,15 @@ func rtUntil(t *testing.T, k rtKeyStatus, state string, lo, hi time.Time) {
 	}
 }
 
+// rtModelUntil fails the test unless the key rests for model alone, until a moment
+// within [lo, hi].
+func rtModelUntil(t *testing.T, k rtKeyStatus, model string, lo, hi time.Time) {
+	t.Helper()
+	if len(k.Models) != 1 || k.Models[0].Model != model || k.Models[0].State != "cooling" || k.Models[0].Until.Before(lo) || k.Models[0].Until.After(hi) {
+		t.Fatalf("key %s rests for %+v, want %s cooling until a moment in [%v, %v]", k.ID, k.Models, model, lo.UTC(), hi.UTC())
+	}
+}
+
 // rtTwoKeys is a configuration with one provider of family fam (named "p", keys alpha
 // and bravo, in that order) serving model "m", plus extra YAML.
 func rtTwoKeys(fam rtFamily, url string, extra string) string {
@@ -374,7 +389,7 @@ func TestRoutingRateLimitSignals(t *testing.T) {
 			// Its rate-limit fields all have some left: they say nothing about the
 			// overload, so the key rests routing.cooldown (40s) ± 20%.
 			return anthropicfake.OverloadedReply(), time.Time{}
-		}, 32 * time.Second, 48 * time.Second, "rate limited (HTTP 529)"},
+		}, 32 * time.Second, 48 * time.Second, "overloaded (HTTP 529)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -403,8 +418,9 @@ func TestRoutingRateLimitSignals(t *testing.T) {
 			}
 			st := rtAPIStatus(t, f)
 			alpha := st.key(t, "p", "alpha")
-			rtUntil(t, alpha, "cooling", lo, hi)
-			if alpha.Reason != c.reason || alpha.Recent != 1 || alpha.ErrorRate != 1 {
+			// The key rests for the upstream model the 429 was about.
+			rtModelUntil(t, alpha, c.fam.model, lo, hi)
+			if alpha.State != "ok" || alpha.Until != nil || alpha.Models[0].Reason != c.reason || alpha.Recent != 1 || alpha.ErrorRate != 1 {
 				t.Fatalf("alpha: %+v", alpha)
 			}
 			if bravo := st.key(t, "p", "bravo"); bravo.State != "ok" || bravo.Until != nil || bravo.Recent != 1 || bravo.ErrorRate != 0 {
@@ -643,7 +659,7 @@ func TestRoutingAllResting(t *testing.T) {
 	rtWant(t, "both rate-limited", u, "alpha=1 bravo=1")
 
 	// Now every key rests: Franca's own 429, without an upstream call, whole or streamed.
-	want := `{"error":{"message":"every upstream key for model \"m\" is resting after rate limits or failures; try again in 20s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
+	want := `{"error":{"message":"every upstream key for model \"m\" is rate-limited; try again in 20s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
 	for _, req := range []string{rtChat("m"), `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`} {
 		status, h, body = f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", req)
 		if status != 429 || h.Get("Retry-After") != "20" || body != want || h.Get("Content-Type") != "application/json" {

@@ -73,7 +73,8 @@ type Provider struct {
 
 // Key is one upstream credential of a provider.
 type Key struct {
-	// ID names the key in logs and status output; the secret never appears there.
+	// ID names the key in logs and status output; the secret never appears there. It may
+	// not contain whitespace (a space separates a key from a model in shared cooldowns).
 	// Defaults to "<provider>#<index>".
 	ID string `json:"id,omitempty"`
 	// Secret is the credential, usually written as ${ENV_NAME}.
@@ -185,7 +186,12 @@ type Routing struct {
 	// Cooldown is how long a rate-limited or overloaded key rests when the provider does
 	// not say how long (±20% jitter). Default 10s.
 	Cooldown Duration `json:"cooldown,omitempty"`
-	// InvalidCooldown is how long a key the provider rejected (401, 403) rests. Default 1h.
+	// MaxCooldown caps every delay a provider asks for (Retry-After and the other
+	// rate-limit signals), so that a huge value cannot rest a key for long. At least
+	// cooldown. Default 10m.
+	MaxCooldown Duration `json:"max_cooldown,omitempty"`
+	// InvalidCooldown is how long a key rests that the provider rejected as invalid,
+	// expired or revoked (401, Gemini's API_KEY_INVALID …). Default 1h.
 	InvalidCooldown Duration `json:"invalid_cooldown,omitempty"`
 	// BreakerFailures is the number of consecutive failures (5xx, connection errors,
 	// timeouts) that opens a key's circuit. Default 5.

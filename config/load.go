@@ -145,6 +145,7 @@ func (r *Routing) setDefaults() {
 	setDur(&r.Backoff, 200*time.Millisecond)
 	setDur(&r.MaxBackoff, 5*time.Second)
 	setDur(&r.Cooldown, 10*time.Second)
+	setDur(&r.MaxCooldown, 10*time.Minute)
 	setDur(&r.InvalidCooldown, time.Hour)
 	setInt(&r.BreakerFailures, 5)
 	setDur(&r.BreakerOpen, 30*time.Second)

@@ -114,6 +114,27 @@ func TestLoadErrors(t *testing.T) {
 			"line 6: providers[0].keys[1].id: \"p#1\" is already the id of keys[0]",
 			"line 7: providers[0].keys[2].id: \"p#1\" is already the id of keys[0]",
 		}},
+		{"key id without whitespace", doc(
+			"providers:",
+			"  - name: p",
+			"    type: mock",
+			"    keys:",
+			"      - {id: team a, secret: a}",
+			"      - {id: \"b\\tc\", secret: b}",
+		), []string{
+			"line 5: providers[0].keys[0].id: \"team a\" contains whitespace",
+			"line 6: providers[0].keys[1].id: \"b\\tc\" contains whitespace",
+		}},
+		{"max_cooldown", doc(
+			"routing: {cooldown: 30s, max_cooldown: 10s}",
+		), []string{
+			"line 1: routing.max_cooldown: must be at least routing.cooldown (30s)",
+		}},
+		{"max_cooldown negative", doc(
+			"routing: {max_cooldown: -1m}",
+		), []string{
+			"line 1: routing.max_cooldown: must not be negative",
+		}},
 		{"key weight and models", doc(
 			"providers:",
 			"  - name: p",

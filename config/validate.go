@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 )
 
 // Validate checks the configuration and returns every problem found, as Errors, or nil.
@@ -112,6 +114,9 @@ func (v *validator) provider(p *Provider, path string) {
 		k := &p.Keys[j]
 		kp := joinIndex(path+".keys", j)
 		if k.ID != "" {
+			if strings.IndexFunc(k.ID, unicode.IsSpace) >= 0 {
+				v.errs.add(kp+".id", quote(k.ID)+" contains whitespace")
+			}
 			if first, dup := ids[k.ID]; dup {
 				v.errs.add(kp+".id", quote(k.ID)+" is already the id of keys["+strconv.Itoa(first)+"]")
 			} else {
@@ -304,9 +309,12 @@ func (v *validator) routing(r *Routing) {
 		name string
 		v    Duration
 	}{{"deadline", r.Deadline}, {"backoff", r.Backoff}, {"max_backoff", r.MaxBackoff}, {"cooldown", r.Cooldown},
-		{"invalid_cooldown", r.InvalidCooldown}, {"breaker_open", r.BreakerOpen}} {
+		{"max_cooldown", r.MaxCooldown}, {"invalid_cooldown", r.InvalidCooldown}, {"breaker_open", r.BreakerOpen}} {
 		if d.v < 0 {
 			v.errs.add("routing."+d.name, "must not be negative")
 		}
+	}
+	if r.MaxCooldown > 0 && r.MaxCooldown < r.Cooldown {
+		v.errs.add("routing.max_cooldown", "must be at least routing.cooldown ("+time.Duration(r.Cooldown).String()+")")
 	}
 }

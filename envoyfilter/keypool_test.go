@@ -134,7 +134,8 @@ func TestCooldownSteersDownstream(t *testing.T) {
 		if c, local := w.route(t, 0, fallbackChat); c != "openai" {
 			t.Fatalf("while the key cools: cluster %q, reply %+v", c, local)
 		}
-		if st := w.keyStatus(t, 0, "anthropic", "ant-1"); st.State != keypool.StateCooling || st.InFlight != 0 {
+		if st := w.keyStatus(t, 0, "anthropic", "ant-1"); st.State != keypool.StateOK || len(st.Models) != 1 ||
+			st.Models[0].State != keypool.StateCooling || st.InFlight != 0 {
 			t.Fatalf("the downstream root's view of ant-1: %+v", st)
 		}
 		if w.clock != nil {
@@ -262,12 +263,13 @@ func TestCooldownSharedBetweenWorkers(t *testing.T) {
 		}
 		w.host.CompleteHttpContext(id)
 
-		b, _, err := proxywasm.GetSharedData(sharedCoolPrefix + "anthropic/ant-1")
+		b, _, err := proxywasm.GetSharedData(sharedCoolPrefix + "anthropic/ant-1 " + anthropicfake.Model)
 		until, ok := parseMillis(b)
 		if err != nil || !ok {
 			t.Fatalf("shared entry: %q %v", b, err)
 		}
-		if w.clock != nil && !until.Equal(now.Add(24*time.Hour)) {
+		// The day Anthropic asked for is capped by routing.max_cooldown (10m by default).
+		if w.clock != nil && !until.Equal(now.Add(10*time.Minute)) {
 			t.Fatalf("shared entry until %v", until)
 		}
 		if v, _, err := proxywasm.GetSharedData(sharedCoolVersion); err != nil || string(v) != "1" {
@@ -286,7 +288,8 @@ func TestCooldownSharedBetweenWorkers(t *testing.T) {
 			t.Fatalf("second worker's attempt on Anthropic: called %v, %d %q", called, got.status, got.header)
 		}
 		w.host.CompleteHttpContext(id)
-		if st := w.keyStatus(t, 2, "anthropic", "ant-1"); st.State != keypool.StateCooling || !strings.Contains(st.Reason, "another") {
+		if st := w.keyStatus(t, 2, "anthropic", "ant-1"); st.State != keypool.StateOK || len(st.Models) != 1 ||
+			st.Models[0].Model != anthropicfake.Model || !strings.Contains(st.Models[0].Reason, "another") {
 			t.Fatalf("second worker's view of ant-1: %+v", st)
 		}
 
@@ -360,32 +363,43 @@ func TestFailoverAfterServerErrors(t *testing.T) {
 		if st := w.keyStatus(t, 0, "openai", kb); st.InFlight != 1 {
 			t.Fatalf("try in flight: %+v", st)
 		}
-		// The next try ends it as failed, and takes the other key (the one of the 500):
-		// a second failure in a row opens its circuit.
+		// The next try ends it as failed, and takes the other key (the one of the 500).
+		// Both of ka's failures are the same request's: they count once towards its
+		// breaker, so its circuit stays closed.
 		got, sent = w.attempt(t, 1, fwdA, "openai", serverError)
 		if sent == nil || keyOf(sent) != ka || got.status != 500 {
 			t.Fatalf("third try: %d on %s", got.status, keyOf(sent))
 		}
 		w.host.CompleteHttpContext(upID)
 		w.host.CompleteHttpContext(idA)
-		if st := w.keyStatus(t, 0, "openai", ka); st.State != keypool.StateOpen || st.InFlight != 0 {
+		if st := w.keyStatus(t, 0, "openai", ka); st.State != keypool.StateOK || st.InFlight != 0 {
 			t.Fatalf("%s: %+v", ka, st)
 		}
 		if st := w.keyStatus(t, 0, "openai", kb); st.State != keypool.StateOK || st.InFlight != 0 || st.Recent != 2 || st.ErrorRate != 0.5 {
 			t.Fatalf("%s: %+v", kb, st)
 		}
-		if c, _ := w.route(t, 0, gptChat); c != "openai" {
-			t.Fatalf("one key left: cluster %q", c)
+		// Two more requests fail, one on each key: the second failure of each (twice in
+		// a row) opens its circuit.
+		for n := 0; n < 2; n++ {
+			id, fwd, _ = w.open(t, 0, gptChat)
+			if got, sent = w.attempt(t, 1, fwd, "openai", serverError); sent == nil || got.status != 500 {
+				t.Fatalf("request %d: %d", n, got.status)
+			}
+			w.host.CompleteHttpContext(id)
+			if st := w.keyStatus(t, 0, "openai", keyOf(sent)); st.State != keypool.StateOpen {
+				t.Fatalf("request %d: %s: %+v", n, keyOf(sent), st)
+			}
+			if n == 0 {
+				if c, _ := w.route(t, 0, gptChat); c != "openai" {
+					t.Fatalf("one key left: cluster %q", c)
+				}
+			}
 		}
-		// The other key fails once more (twice in a row): every circuit is open, the
-		// downstream filter answers itself.
-		id, fwd, _ = w.open(t, 0, gptChat)
-		if got, sent = w.attempt(t, 1, fwd, "openai", serverError); keyOf(sent) != kb {
-			t.Fatalf("last key: %s", keyOf(sent))
-		}
-		w.host.CompleteHttpContext(id)
+		// Every circuit is open: the downstream filter answers itself, with a 503 that
+		// says so (not a rate limit).
 		_, local = w.route(t, 0, gptChat)
-		if local == nil || local.status != 429 || (w.clock != nil && local.get("retry-after") != "30") {
+		if local == nil || local.status != 503 || !strings.Contains(string(local.body), `"code":"upstream_unavailable"`) ||
+			(w.clock != nil && local.get("retry-after") != "30") {
 			t.Fatalf("every circuit open: %+v", local)
 		}
 	})
@@ -487,8 +501,8 @@ func TestSharedCooldownEntries(t *testing.T) {
 	sp.pool.OnCool(publishCooldown)
 	g := &keypool.Group{Candidates: []keypool.Candidate{{Key: sp.pool.Add("p/new", 1, nil), Model: "m", Weight: 1}}}
 	c, _ := sp.pool.Pick(g, nil, t0)
-	sp.pool.Done(c.Key, keypool.Outcome{Status: 429, Header: translate.Headers{{Name: "Retry-After", Value: "7"}}}, t0)
-	if b, _, _ := proxywasm.GetSharedData(sharedCoolPrefix + "p/new"); string(b) != "8000" {
+	sp.pool.Done(c.Key, keypool.Outcome{Status: 429, Model: "m", Header: translate.Headers{{Name: "Retry-After", Value: "7"}}}, t0)
+	if b, _, _ := proxywasm.GetSharedData(sharedCoolPrefix + "p/new m"); string(b) != "8000" {
 		t.Fatalf("published %q", b)
 	}
 	if v, _, _ := proxywasm.GetSharedData(sharedCoolVersion); string(v) != "4" {

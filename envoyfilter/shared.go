@@ -27,14 +27,18 @@ import (
 // Cooldowns are also shared between the VMs through proxy-wasm shared data, the
 // key-value store Envoy keeps per vm_id for all the VMs of the process:
 //
-//   - "franca.cool/<provider>/<key-id>" holds, as decimal Unix milliseconds, the moment
-//     until which the key rests. It only ever moves later: a writer reads the entry and
-//     its compare-and-swap token, leaves a later value alone and retries when another
-//     VM wrote in between.
+//   - "franca.cool/<provider>/<key-id> <model>" holds, as decimal Unix milliseconds, the
+//     moment until which the key rests for that upstream model (a rate limit or an
+//     overload), and "franca.cool/<provider>/<key-id>" the moment until which the whole
+//     key rests (the provider rejected it); see keypool's cooldown ids. An entry only
+//     ever moves later: a writer reads the entry and its compare-and-swap token, leaves
+//     a later value alone and retries when another VM wrote in between.
 //   - "franca.cool.version" is a counter bumped (with compare-and-swap) after every
 //     cooldown written. Before each decision a VM reads it, which is one host call; only
 //     when its compare-and-swap token differs from the one of the last read does the VM
-//     read the cooldown entries of its keys and apply them with keypool.Pool.Cool.
+//     read the cooldown entries of its keys (keypool.Pool.CoolIDs: each key, and each
+//     key with each upstream model the VM's models route to it) and apply them with
+//     keypool.Pool.Cool.
 //
 // What is not shared: circuit breakers, requests in flight, error rates and the latency
 // averages stay per VM.
@@ -103,13 +107,13 @@ func (sp *sharedPool) sync(now time.Time) {
 	if sp.read && cas == sp.seen {
 		return
 	}
-	for _, st := range sp.pool.Status(now) {
-		b, _, err := proxywasm.GetSharedData(sharedCoolPrefix + st.ID)
+	for _, id := range sp.pool.CoolIDs() {
+		b, _, err := proxywasm.GetSharedData(sharedCoolPrefix + id)
 		if err != nil {
 			continue
 		}
 		if until, ok := parseMillis(b); ok && until.After(now) {
-			sp.pool.Cool(st.ID, until)
+			sp.pool.Cool(id, until)
 		}
 	}
 	sp.seen, sp.read = cas, true

@@ -204,6 +204,9 @@ func TestProviderErrors(t *testing.T) {
 		{"gemini bad key", "gemini", geminifake.JSONReply(400, geminifake.ErrorAPIKeyInvalid), 502, "upstream_authentication_failed", ""},
 		{"gemini rate limit", "gemini", geminifake.JSONReply(429, geminifake.ErrorRateLimited), 429, "", ""},
 		{"gemini unavailable", "gemini", geminifake.JSONReply(503, geminifake.ErrorUnavailable), 503, "", ""},
+		// A 403 about the request stays a 403 (which Envoy's retry policy does not retry).
+		{"anthropic permission error", "claude", anthropicfake.ErrorReply(403, "permission_error", "Your API key does not have permission to use the specified resource."), 403, "upstream_permission_denied", ""},
+		{"gemini permission denied", "gemini", geminifake.JSONReply(403, geminifake.ErrorPermissionDenied), 403, "upstream_permission_denied", ""},
 	}
 	forEachRunner(t, func(t *testing.T, r runner) {
 		for _, c := range cases {

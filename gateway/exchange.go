@@ -30,6 +30,7 @@ type Exchange struct {
 	g          *Gateway
 	route      *route
 	tried      []*keypool.Key // keys tried so far, in order
+	refused    []*provider    // providers that refused the request itself (403)
 	retries    int            // retries of keys already tried, for the backoff
 	deadline   time.Time      // no new attempt starts after it
 	earliest   time.Time      // when the first resting key comes back
@@ -69,7 +70,7 @@ func (x *Exchange) Usage() *schema.Usage { return x.usage }
 // strategy, never one that is resting, translated for its provider. It returns nil when
 // no attempt is left (the attempts or the deadline are used up, or no key may be used);
 // the exchange's Reply then holds the answer for the client: the last upstream error, or
-// a 429 with the moment the first resting key comes back.
+// the answer for keys that all rest (see exhausted), with the moment the first comes back.
 func (x *Exchange) Next() *Attempt {
 	if x.Reply != nil || x.route == nil {
 		return nil
@@ -175,6 +176,9 @@ func (a *Attempt) finish(o keypool.Outcome) {
 	if u := a.x.usage; u != nil && o.Status >= 200 && o.Status < 300 {
 		o.Tokens = u.TotalTokens
 	}
+	o.Model = a.Model
+	// A key's failure counts once per client request towards its circuit breaker.
+	o.Repeat = a.x.triedBefore(a.key)
 	a.x.g.pool.Done(a.key, o, now)
 }
 
@@ -312,7 +316,9 @@ func asError(err error) *translate.Error {
 }
 
 // Response maps a complete upstream answer. When retry is true the failure is one another
-// target may not share (rate limit, overload, server error, rejected upstream credential):
+// target may not share (rate limit, overload, server error, rejected upstream credential;
+// a 403, which the provider's other keys would share, only when another provider serves
+// the model):
 // the adapter should call Next and try again, and send reply only if Next returns nil.
 func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (reply *Reply, retry bool) {
 	if a.header == nil {
@@ -347,30 +353,60 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	r := errorReply(e)
 	a.x.lastErr = r
 	outcome := status
-	if rejected && status != 401 && status != 403 {
-		outcome = 401 // a key rejected with another status (Gemini's 400 API_KEY_INVALID)
+	switch {
+	case rejected:
+		outcome = 401 // whatever status said so (Gemini's 400 API_KEY_INVALID)
+	case status == 403 || e.Status == 403:
+		// The provider refused this request, not the key: its other keys would refuse it
+		// too, so none is tried; another provider may serve it.
+		outcome = 403
+		a.x.refused = append(a.x.refused, a.p)
 	}
 	a.finish(keypool.Outcome{Status: outcome, Header: h, RetryAfter: e.RetryAfter})
+	if outcome == 403 {
+		return r, a.x.otherProvider()
+	}
 	// The translated status counts too: Gemini answers a bad key with a 400 that its
 	// translator maps to 401, a failure another target's credential may not share.
 	return r, retryable(status) || retryable(e.Status)
 }
 
-// upstreamError maps a provider's error reply. A rejected upstream credential is Franca's
-// problem, not the client's: it becomes a 502 rather than a 401 the client would take
-// for its own key. The translated status decides as well as the upstream one: Gemini
-// rejects a key with 400 API_KEY_INVALID, which its translator maps to 401. rejected
-// reports that the provider refused the key itself, whatever status it used, so that the
-// key pool marks the key invalid.
+// otherProvider reports whether a target of the exchange is served by a provider that
+// has not refused the request.
+func (x *Exchange) otherProvider() bool {
+	for _, t := range x.route.targets {
+		if !slices.Contains(x.refused, t.provider) {
+			return true
+		}
+	}
+	return false
+}
+
+// upstreamError maps a provider's error reply. rejected reports that the provider said
+// the key itself is invalid, expired or revoked (a 401, or a status the translator maps
+// to 401: Gemini's 400 API_KEY_INVALID), so that the key pool marks the key invalid. A
+// rejected upstream credential is Franca's problem, not the client's: it becomes a 502
+// rather than a 401 the client would take for its own key. A 403 is the provider refusing
+// this request (a project without access to the model, a region it does not serve), not
+// the key: the client gets a 403 that says the provider refused it, with the provider's
+// code, or upstream_permission_denied.
 func (a *Attempt) upstreamError(status int, h translate.HeaderGetter, body []byte) (e *translate.Error, rejected bool) {
 	e = a.p.errors.Error(status, h, body)
 	// A provider may quote the credential it rejected; it must not reach the client.
 	if k := a.target.Key; len(k) >= 4 && strings.Contains(e.Message, k) {
 		e.Message = strings.ReplaceAll(e.Message, k, "[redacted]")
 	}
-	if status == 401 || e.Status == 401 || ((status == 403 || e.Status == 403) && !a.Raw) {
+	switch {
+	case status == 401 || e.Status == 401:
 		return &translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_authentication_failed",
 			Message: "provider " + strconv.Quote(a.Provider) + " rejected Franca's credential " + strconv.Quote(a.KeyID) + ": " + e.Message}, true
+	case (status == 403 || e.Status == 403) && !a.Raw:
+		code := e.Code
+		if code == "" {
+			code = "upstream_permission_denied"
+		}
+		return &translate.Error{Status: 403, Type: translate.TypePermission, Code: code,
+			Message: "provider " + strconv.Quote(a.Provider) + " refused the request: " + e.Message}, false
 	}
 	return e, false
 }

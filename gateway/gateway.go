@@ -62,6 +62,7 @@ func WithPool(pool *keypool.Pool) Option { return func(g *Gateway) { g.pool = po
 func NewPool(r config.Routing, rand func() float64) *keypool.Pool {
 	return keypool.New(keypool.Options{
 		Cooldown:         time.Duration(r.Cooldown),
+		MaxCooldown:      time.Duration(r.MaxCooldown),
 		InvalidCooldown:  time.Duration(r.InvalidCooldown),
 		FailureThreshold: r.BreakerFailures,
 		OpenFor:          time.Duration(r.BreakerOpen),
@@ -186,6 +187,11 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 			r.targets = append(r.targets, tg)
 		}
 		r.groups = groups(r.targets, keypool.Strategy(m.Strategy))
+		for _, grp := range r.groups {
+			for _, c := range grp.Candidates {
+				g.pool.Track(c.Key, c.Model)
+			}
+		}
 		g.models[m.Name] = r
 		g.order = append(g.order, r)
 	}

@@ -404,6 +404,12 @@ func TestMockErrorsOnTheKey(t *testing.T) {
 				if k.Until != nil {
 					return string(k.State) + " until " + k.Until.Sub(now).String()
 				}
+				for _, m := range k.Models {
+					if !m.Until.After(clock) {
+						continue
+					}
+					return string(m.State) + " " + m.Model + " until " + m.Until.Sub(now).String()
+				}
 				return string(k.State)
 			}
 		}
@@ -425,7 +431,7 @@ func TestMockErrorsOnTheKey(t *testing.T) {
 	if r.Status != 429 || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" {
 		t.Fatalf("429: %d %v %s", r.Status, r.Header, r.Body)
 	}
-	if s := state(); s != "cooling until 1s" {
+	if s := state(); s != "cooling mock until 1s" {
 		t.Fatalf("after a simulated 429 with Retry-After: 1 the key is %s", s)
 	}
 	if r := ask("hi"); r.Status != 429 || r.Header.Get("Retry-After") != "1" {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,13 +73,12 @@ func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*key
 		func(c *keypool.Candidate) bool { return c.Key == last },
 		nil,
 	}
-	for n, skip := range passes {
+	for n, pass := range passes {
 		if n == 2 && len(x.tried) == 0 {
 			break
 		}
-		if only != nil {
-			inner := skip
-			skip = func(c *keypool.Candidate) bool { return !only(c) || (inner != nil && inner(c)) }
+		skip := func(c *keypool.Candidate) bool {
+			return (only != nil && !only(c)) || x.refusedBy(c) || (pass != nil && pass(c))
 		}
 		for _, grp := range x.route.groups {
 			c, at := g.pool.Pick(grp, skip, now)
@@ -119,6 +119,21 @@ func (x *Exchange) triedKey(k *keypool.Key) bool {
 	return false
 }
 
+// triedBefore reports whether k was tried for the exchange before its last attempt.
+func (x *Exchange) triedBefore(k *keypool.Key) bool {
+	for i := 0; i < len(x.tried)-1; i++ {
+		if x.tried[i] == k {
+			return true
+		}
+	}
+	return false
+}
+
+// refusedBy reports whether the provider of c refused the request itself.
+func (x *Exchange) refusedBy(c *keypool.Candidate) bool {
+	return slices.Contains(x.refused, x.route.targets[c.Target].provider)
+}
+
 func (x *Exchange) lastKey() *keypool.Key {
 	if len(x.tried) == 0 {
 		return nil
@@ -126,10 +141,10 @@ func (x *Exchange) lastKey() *keypool.Key {
 	return x.tried[len(x.tried)-1]
 }
 
-// exhausted sets the reply when no attempt can be made: a 429 that says when the first
-// key comes back when every key is resting, a 503 when no provider of the model has a
-// key, or the last attempt's error (a 429 or 503 then says when the first key comes
-// back, when one rests).
+// exhausted sets the reply when no attempt can be made: when every key rests, an answer
+// that says why the first key to come back rests and when it does (see resting); a 503
+// when no provider of the model has a key; or the last attempt's error (a 429 or 503
+// then says when the first key comes back, when one rests).
 func (x *Exchange) exhausted(now time.Time) {
 	if x.lastErr != nil {
 		x.Reply = x.lastErr
@@ -139,9 +154,7 @@ func (x *Exchange) exhausted(now time.Time) {
 		return
 	}
 	if !x.earliest.IsZero() {
-		x.Reply = errorReply(&translate.Error{Status: 429, Type: translate.TypeRateLimit, Code: "rate_limit_exceeded",
-			RetryAfter: retryAfterSeconds(x.earliest.Sub(now)),
-			Message:    "every upstream key for model " + strconv.Quote(x.Model) + " is resting after rate limits or failures; try again in " + retryAfterSeconds(x.earliest.Sub(now)) + "s"})
+		x.Reply = errorReply(x.resting(now))
 		return
 	}
 	for _, t := range x.route.targets {
@@ -153,6 +166,41 @@ func (x *Exchange) exhausted(now time.Time) {
 	}
 	x.Reply = errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "no_target",
 		Message: "no upstream key can serve model " + strconv.Quote(x.Model)})
+}
+
+// resting is the answer when every key of the model rests. The key that comes back
+// first decides: a 429 rate_limit_exceeded only when it rests after a rate limit; a 503
+// upstream_overloaded, upstream_keys_invalid or upstream_unavailable (open circuit
+// breaker) otherwise. Retry-After is the moment it comes back.
+func (x *Exchange) resting(now time.Time) *translate.Error {
+	why, at := keypool.RestNone, x.earliest
+	for _, grp := range x.route.groups {
+		for _, c := range grp.Candidates {
+			if w, t := x.g.pool.Rest(c.Key, c.Model, now); w != keypool.RestNone && (why == keypool.RestNone || t.Before(at)) {
+				why, at = w, t
+			}
+		}
+	}
+	wait := retryAfterSeconds(at.Sub(now))
+	e := &translate.Error{Status: 503, Type: translate.TypeServer, RetryAfter: wait}
+	model := "every upstream key for model " + strconv.Quote(x.Model)
+	switch why {
+	case keypool.RestRateLimited:
+		e.Status, e.Type, e.Code = 429, translate.TypeRateLimit, "rate_limit_exceeded"
+		e.Message = model + " is rate-limited; try again in " + wait + "s"
+	case keypool.RestOverloaded:
+		e.Code = "upstream_overloaded"
+		e.Message = model + " is resting after its provider said it was overloaded; try again in " + wait + "s"
+	case keypool.RestInvalid:
+		e.Code = "upstream_keys_invalid"
+		e.Message = model + " was rejected by its provider as invalid; the first is tried again in " + wait + "s"
+	default:
+		// An open circuit, a half-open one with its probe in flight, or a state that
+		// changed since the keys were picked.
+		e.Code = "upstream_unavailable"
+		e.Message = model + " is cut off after repeated upstream failures; try again in " + wait + "s"
+	}
+	return e
 }
 
 // retryAfterSeconds renders a wait as a Retry-After value: whole seconds, rounded up,

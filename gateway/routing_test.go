@@ -110,7 +110,7 @@ func TestAllKeysCoolingAnswers429WithoutUpstreamCall(t *testing.T) {
 	if a := y.Next(); a != nil {
 		t.Fatalf("a cooling key was tried: %s", a.KeyID)
 	}
-	want := `{"error":{"message":"every upstream key for model \"ordered\" is resting after rate limits or failures; try again in 10s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
+	want := `{"error":{"message":"every upstream key for model \"ordered\" is rate-limited; try again in 10s","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
 	if y.Reply.Status != 429 || y.Reply.Header.Get("Retry-After") != "10" || string(y.Reply.Body) != want {
 		t.Fatalf("got %d %v %s", y.Reply.Status, y.Reply.Header, y.Reply.Body)
 	}
@@ -176,11 +176,90 @@ func TestStatusShowsStatesWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	a1, a2 := s.Providers[0].Keys[0], s.Providers[0].Keys[1]
-	if s.Providers[0].Name != "a" || a1.ID != "a1" || a1.State != "invalid" || !a1.Until.Equal(now.Add(time.Hour)) ||
-		a2.State != "cooling" || !a2.Until.Equal(now.Add(20*time.Second)) || a2.ErrorRate != 1 {
+	if s.Providers[0].Name != "a" || a1.ID != "a1" || a1.State != "invalid" || !a1.Until.Equal(now.Add(time.Hour)) || a1.Models != nil ||
+		a2.State != "ok" || a2.Until != nil || a2.ErrorRate != 1 || len(a2.Models) != 1 {
 		t.Fatalf("%+v", s.Providers[0])
+	}
+	if m := a2.Models[0]; m.Model != a.Model || m.State != "cooling" || !m.Until.Equal(now.Add(20*time.Second)) || m.Reason != "rate limited (HTTP 429)" {
+		t.Fatalf("%+v", m)
 	}
 	if s.Providers[1].Keys[0].State != "ok" {
 		t.Fatalf("%+v", s.Providers[1])
+	}
+}
+
+// A 403 that is not about the key is not retried on the provider's other keys; another
+// provider of the model gets the request; with none left the client gets the 403, and
+// no key changed state.
+func TestForbiddenSkipsTheProvider(t *testing.T) {
+	c := &clock{now}
+	g := poolGateway(t, c)
+	forbidden := []byte(`{"error":{"message":"Project proj_1 does not have access to model ma","type":"invalid_request_error","param":null,"code":"model_not_found"}}`)
+	x := g.Handle(chatReq("ordered"))
+	a := x.Next()
+	if a.Provider != "a" {
+		t.Fatalf("first attempt on %s", a.Provider)
+	}
+	if _, retry := a.Response(403, translate.Headers{}, forbidden); !retry {
+		t.Fatal("a 403 with another provider left is not retried")
+	}
+	b := x.Next()
+	if b == nil || b.Provider != "c" {
+		t.Fatalf("after a's 403: %+v", b)
+	}
+	r, retry := b.Response(403, translate.Headers{}, forbidden)
+	if retry || x.Next() != nil {
+		t.Fatal("a 403 with no provider left is retried")
+	}
+	want := `{"error":{"message":"provider \"c\" refused the request: Project proj_1 does not have access to model ma","type":"permission_error","param":null,"code":"model_not_found"}}`
+	if r.Status != 403 || string(r.Body) != want || x.Reply.Status != 403 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	for _, k := range g.pool.Status(now) {
+		if k.State != "ok" || k.Models != nil || k.ErrorRate != 0 {
+			t.Fatalf("%+v", k)
+		}
+	}
+}
+
+// When every key rests, the first to come back decides the answer: 429 only for a rate
+// limit; 503 upstream_keys_invalid, upstream_unavailable or upstream_overloaded otherwise.
+func TestRestingAnswerSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int // a1's answer; a2 and c1 are rejected (invalid for 1h)
+		header  translate.Headers
+		want    int
+		code    string
+		retryIn string
+	}{
+		{"rate limited first", 429, translate.Headers{{Name: "Retry-After", Value: "20"}}, 429, "rate_limit_exceeded", "20"},
+		{"overloaded first", 503, translate.Headers{{Name: "Retry-After", Value: "25"}}, 503, "upstream_overloaded", "25"},
+		{"open first", 500, nil, 503, "upstream_unavailable", "30"},
+		{"all invalid", 401, nil, 503, "upstream_keys_invalid", "3600"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &clock{now}
+			g := poolGateway(t, c)
+			g.pool = NewPool(config.Routing{BreakerFailures: 1}, nil)
+			g, _ = New(g.cfg, WithClock(c.now), WithPool(g.pool))
+			x := g.Handle(chatReq("ordered"))
+			for a := x.Next(); a != nil; a = x.Next() {
+				if a.KeyID == "a1" {
+					a.Response(tc.status, tc.header, []byte(`{}`))
+				} else {
+					a.Response(401, nil, []byte(`{}`))
+				}
+			}
+			y := g.Handle(chatReq("ordered"))
+			if y.Next() != nil {
+				t.Fatal("an attempt while every key rests")
+			}
+			var e struct{ Error struct{ Code string } }
+			json.Unmarshal(y.Reply.Body, &e)
+			if y.Reply.Status != tc.want || e.Error.Code != tc.code || y.Reply.Header.Get("Retry-After") != tc.retryIn {
+				t.Fatalf("%d %v %s", y.Reply.Status, y.Reply.Header, y.Reply.Body)
+			}
+		})
 	}
 }

@@ -43,8 +43,9 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 // stage (AttemptFor).
 //
 // When no provider is left it returns nil and sets the exchange's Reply to what Next
-// would answer: a 429 whose Retry-After is the moment the first key comes back when
-// keys rest, else the reason no provider has a key. It returns nil at once when the
+// would answer: when keys rest, a 429 (rate limits) or 503 (overload, invalid keys, open
+// circuits) whose Retry-After is the moment the first key comes back, else the reason
+// no provider has a key. It returns nil at once when the
 // exchange already holds its Reply.
 func (x *Exchange) Providers() []string {
 	if x.Reply != nil || x.route == nil {
@@ -147,8 +148,8 @@ func (x *Exchange) TriedKey(provider, keyID string) {
 // AttemptFor returns an attempt against a target of the model served by the named
 // provider, with a key of that provider picked from the pool as Next would, translated
 // for it, whatever attempts came before: the proxy, not the exchange, chose that
-// provider. When every key of that provider rests, the Reply is a 429 saying when
-// the first comes back. It returns nil when no target of the model is served by
+// provider. When every key of that provider rests, the Reply says why and when
+// the first comes back, as Next's does. It returns nil when no target of the model is served by
 // that provider, when the provider is unavailable, or when the request cannot be
 // translated for it; the exchange's Reply then holds the answer for the client.
 func (x *Exchange) AttemptFor(provider string) *Attempt {

@@ -4,12 +4,26 @@
 // many requests it has in flight and how fast it answers; and it picks among the usable
 // keys of a priority group by the model's strategy.
 //
+// Providers limit rates per model, so rate limits and overloads rest one key for one
+// upstream model (the key serves its other models meanwhile); a key the provider rejected
+// and a key's circuit breaker concern the whole key.
+//
 // It is pure: time comes in as a value, randomness through Options.Rand, and the state of
 // other gateways of a fleet (cooldowns seen by another instance) through Cool. It is safe
 // for concurrent use.
+//
+// # Cooldown ids
+//
+// OnCool and Cool name a cooldown by an id: "provider/key-id" for the whole key (a key
+// the provider rejected), or "provider/key-id model" — the key's id, one space, the
+// upstream model — for a rate limit or an overload of that model on that key. Key ids
+// never contain whitespace (the configuration refuses them), so the first space ends the
+// key's id; the model is all that follows it.
 package keypool
 
 import (
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,8 +33,13 @@ type Options struct {
 	// Cooldown is how long a rate-limited or overloaded key rests when the provider does
 	// not say. Default 10s; Jitter is applied.
 	Cooldown time.Duration
-	// InvalidCooldown is how long a key the provider rejected (401, 403) rests. Default 1h.
+	// InvalidCooldown is how long a key the provider rejected (an Outcome with status 401)
+	// rests. Default 1h.
 	InvalidCooldown time.Duration
+	// MaxCooldown caps every delay a provider asks for (Retry-After and the other signals
+	// RetryDelay reads), and the time a key that reported no requests or tokens left is
+	// used last. Default 10m.
+	MaxCooldown time.Duration
 	// FailureThreshold is the number of consecutive failures (5xx, connection errors,
 	// timeouts) that opens a key's circuit. Default 5.
 	FailureThreshold int
@@ -41,6 +60,9 @@ func (o *Options) defaults() {
 	}
 	if o.InvalidCooldown <= 0 {
 		o.InvalidCooldown = time.Hour
+	}
+	if o.MaxCooldown <= 0 {
+		o.MaxCooldown = 10 * time.Minute
 	}
 	if o.FailureThreshold <= 0 {
 		o.FailureThreshold = 5
@@ -106,20 +128,19 @@ func (p *Pool) Add(id string, weight int, models []string, limits ...Limits) *Ke
 			k.models[m] = true
 		}
 	}
-	if until, ok := p.early[id]; ok {
-		k.coolUntil, k.coolReason = until, "rate limited (seen by another gateway)"
-		delete(p.early, id)
-	}
+	p.adopt(k)
 	p.keys[id] = k
 	return k
 }
 
-// Cool makes the key with this id rest until the given time, as another gateway of the
-// fleet decided. An earlier time than the key's current cooldown changes nothing.
+// Cool makes a key rest until the given time, as another gateway of the fleet decided:
+// the whole key, as rejected by its provider, for an id "provider/key-id"; one upstream
+// model of it, as rate-limited, for an id "provider/key-id model" (see the package
+// documentation). An earlier time than the current cooldown changes nothing.
 func (p *Pool) Cool(id string, until time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	k := p.keys[id]
+	k := p.keys[keyOf(id)]
 	if k == nil {
 		if p.early == nil {
 			p.early = make(map[string]time.Time)
@@ -129,9 +150,65 @@ func (p *Pool) Cool(id string, until time.Time) {
 		}
 		return
 	}
-	if until.After(k.coolUntil) {
-		k.coolUntil, k.coolReason = until, "rate limited (seen by another gateway)"
+	k.coolFleet(id, until)
+}
+
+// keyOf returns the key's id of a cooldown id.
+func keyOf(id string) string {
+	k, _, _ := strings.Cut(id, " ")
+	return k
+}
+
+// coolFleet applies a cooldown another gateway decided on.
+func (k *Key) coolFleet(id string, until time.Time) {
+	if _, model, perModel := strings.Cut(id, " "); perModel {
+		k.coolModel(model, until, RestRateLimited, "rate limited (seen by another gateway)")
+		return
 	}
+	if until.After(k.coolUntil) {
+		k.coolUntil, k.invalid = until, true
+		k.coolReason = "the provider rejected the key (seen by another gateway)"
+	}
+}
+
+// adopt applies to a key being added the cooldowns the fleet announced before it was.
+func (p *Pool) adopt(k *Key) {
+	for id, until := range p.early {
+		if keyOf(id) == k.ID {
+			k.coolFleet(id, until)
+			delete(p.early, id)
+		}
+	}
+}
+
+// Track tells the pool that k may be asked to serve the upstream model, so that
+// CoolIDs names the cooldown id of that pair.
+func (p *Pool) Track(k *Key, model string) {
+	if model == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := k.cools[model]; !ok {
+		k.coolModel(model, time.Time{}, RestNone, "")
+	}
+}
+
+// CoolIDs returns, in order, every id a cooldown of the pool's keys may be shared under:
+// each key's id, and "id model" for each model the key was tracked for or cooled on. An
+// adapter that reads shared cooldowns by name reads these.
+func (p *Pool) CoolIDs() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, k := range p.keys {
+		out = append(out, k.ID)
+		for m := range k.cools {
+			out = append(out, k.ID+" "+m)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Key is one upstream key and its state. Its fields are read through Status.
@@ -143,10 +220,13 @@ type Key struct {
 
 	models map[string]bool
 
-	coolUntil  time.Time // rate limited or invalid until then
+	coolUntil  time.Time // the whole key rests until then: the provider rejected it
 	coolReason string
 	invalid    bool
-	lowUntil   time.Time // reported no requests or tokens left until then: used last
+	// cools are the rate limits and overloads of single upstream models, by model. An
+	// entry with a zero until only records that the key serves the model (Track).
+	cools    map[string]*cooldown
+	lowUntil time.Time // reported no requests or tokens left until then: used last
 
 	fails     int       // consecutive failures
 	openUntil time.Time // circuit open until then
@@ -165,6 +245,28 @@ type Key struct {
 	wlen   int
 }
 
+// cooldown is one upstream model resting on a key.
+type cooldown struct {
+	until  time.Time
+	kind   Rest
+	reason string
+}
+
+// coolModel makes the model rest on k until then, unless it already rests longer.
+func (k *Key) coolModel(model string, until time.Time, kind Rest, reason string) {
+	if k.cools == nil {
+		k.cools = make(map[string]*cooldown)
+	}
+	c := k.cools[model]
+	if c == nil {
+		k.cools[model] = &cooldown{until, kind, reason}
+		return
+	}
+	if until.After(c.until) {
+		c.until, c.kind, c.reason = until, kind, reason
+	}
+}
+
 // serves reports whether the key may serve the upstream model.
 func (k *Key) serves(model string) bool { return k.models == nil || k.models[model] }
 
@@ -173,8 +275,6 @@ func (k *Key) state(now time.Time) State {
 	switch {
 	case k.invalid && now.Before(k.coolUntil):
 		return StateInvalid
-	case now.Before(k.coolUntil):
-		return StateCooling
 	case now.Before(k.openUntil):
 		return StateOpen
 	case !k.openUntil.IsZero():
@@ -183,24 +283,72 @@ func (k *Key) state(now time.Time) State {
 	return StateOK
 }
 
-// usable reports whether the key may take a request at now, and when it may if not.
-func (k *Key) usable(now time.Time) (bool, time.Time) {
+// usable reports whether the key may take a request for the upstream model at now, and
+// when it may if not.
+func (k *Key) usable(model string, now time.Time) (bool, time.Time) {
+	why, at := k.rest(model, now)
+	return why == RestNone, at
+}
+
+// rest says why the key may not take a request for the upstream model at now, and when
+// it may again: of the states that stop it, the one that lasts longest.
+func (k *Key) rest(model string, now time.Time) (why Rest, at time.Time) {
+	block := func(w Rest, until time.Time) {
+		if why == RestNone || until.After(at) {
+			why, at = w, until
+		}
+	}
 	switch k.state(now) {
-	case StateInvalid, StateCooling:
-		return false, k.coolUntil
+	case StateInvalid:
+		block(RestInvalid, k.coolUntil)
 	case StateOpen:
-		return false, k.openUntil
+		block(RestOpen, k.openUntil)
 	case StateHalfOpen:
 		// One probe at a time; others wait for its verdict.
-		return !k.probing, now
+		if k.probing {
+			block(RestOpen, now)
+		}
 	}
-	return true, time.Time{}
+	if c := k.cools[model]; c != nil && now.Before(c.until) {
+		block(c.kind, c.until)
+	}
+	return why, at
+}
+
+// Rest is why a key may not take a request.
+type Rest string
+
+// The reasons a key rests.
+const (
+	// RestNone: the key may take a request.
+	RestNone Rest = ""
+	// RestRateLimited: the provider rate-limited the key for the model.
+	RestRateLimited Rest = "rate_limited"
+	// RestOverloaded: the provider said it was overloaded (529, or 503 with a retry time).
+	RestOverloaded Rest = "overloaded"
+	// RestInvalid: the provider rejected the key itself.
+	RestInvalid Rest = "invalid"
+	// RestOpen: the key's circuit is open after repeated failures, or half-open with its
+	// one probe request in flight.
+	RestOpen Rest = "open"
+)
+
+// Rest reports why the key may not take a request for the upstream model at now, and
+// when it may again; RestNone when it may, and for a key that never serves the model.
+func (p *Pool) Rest(k *Key, model string, now time.Time) (Rest, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !k.serves(model) {
+		return RestNone, time.Time{}
+	}
+	return k.rest(model, now)
 }
 
 // State is a key's condition.
 type State string
 
-// The states of a key.
+// The states of a key. Cooling is the state of one upstream model on a key (ModelStatus);
+// the others are the whole key's.
 const (
 	StateOK       State = "ok"
 	StateCooling  State = "cooling"

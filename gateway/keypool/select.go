@@ -75,7 +75,7 @@ func (p *Pool) pick(g *Group, skip func(*Candidate) bool, now time.Time, count b
 			if !c.Key.serves(c.Model) || (skip != nil && skip(c)) {
 				continue
 			}
-			ok, at := c.Key.usable(now)
+			ok, at := c.Key.usable(c.Model, now)
 			if !ok {
 				if !at.IsZero() && (earliest.IsZero() || at.Before(earliest)) {
 					earliest = at

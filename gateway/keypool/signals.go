@@ -1,10 +1,32 @@
 package keypool
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// maxDelay bounds every delay read from a provider: a larger value, or one too large for
+// a time.Duration, is read as this much. The pool caps it further (Options.MaxCooldown).
+const maxDelay = 100 * 365 * 24 * time.Hour
+
+// scaled returns v units as a duration, at most maxDelay; ok is false for a negative
+// value or NaN.
+func scaled(v float64, unit time.Duration) (time.Duration, bool) {
+	if math.IsNaN(v) || v < 0 {
+		return 0, false
+	}
+	if v >= float64(maxDelay/unit) {
+		return maxDelay, true
+	}
+	return time.Duration(v * float64(unit)), true
+}
+
+// until returns the delay from now to t, 0 when t is past and at most maxDelay.
+func until(t, now time.Time) time.Duration {
+	return min(nonNegative(t.Sub(now)), maxDelay)
+}
 
 // HeaderGetter reads a response header field case-insensitively (net/http's Header and
 // translate.Headers both satisfy it).
@@ -22,14 +44,19 @@ type HeaderGetter interface {
 //   - Anthropic's anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset
 //     RFC 3339 timestamps, the same way.
 //
+// Every form is read safely: a value too large for a time.Duration (or beyond a century)
+// reads as a century, and the pool caps what it applies (Options.MaxCooldown).
+//
 // bodyRetryAfter is a Retry-After value a translator read from the error body (Gemini's
 // RetryInfo), used when no header says anything. ok is false when nothing says how long.
 func RetryDelay(h HeaderGetter, bodyRetryAfter string, now time.Time) (d time.Duration, ok bool) {
 	if h != nil {
 		for _, name := range [...]string{"retry-after-ms", "x-ms-retry-after-ms"} {
 			if v := h.Get(name); v != "" {
-				if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms >= 0 {
-					return time.Duration(ms * float64(time.Millisecond)), true
+				if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					if d, ok := scaled(ms, time.Millisecond); ok {
+						return d, true
+					}
 				}
 			}
 		}
@@ -52,15 +79,12 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return time.Duration(s * float64(time.Second)), true
+	if s, err := strconv.ParseFloat(v, 64); err == nil || isRange(err) {
+		return scaled(s, time.Second)
 	}
 	for _, layout := range [...]string{time.RFC1123, time.RFC850, time.ANSIC} {
 		if t, err := time.Parse(layout, v); err == nil {
-			return nonNegative(t.Sub(now)), true
+			return until(t, now), true
 		}
 	}
 	return 0, false
@@ -117,11 +141,19 @@ func parseDuration(time.Time) func(string) (time.Duration, bool) {
 		if v == "" {
 			return 0, false
 		}
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil || d < 0 {
+		v = strings.TrimSpace(v)
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			// ParseDuration refuses values too large for a Duration, as it does garbage.
+			if tooLong(v) {
+				return maxDelay, true
+			}
 			return 0, false
 		}
-		return d, true
+		if d < 0 {
+			return 0, false
+		}
+		return min(d, maxDelay), true
 	}
 }
 
@@ -135,8 +167,32 @@ func parseTimestamp(now time.Time) func(string) (time.Duration, bool) {
 		if err != nil {
 			return 0, false
 		}
-		return nonNegative(t.Sub(now)), true
+		return until(t, now), true
 	}
+}
+
+// isRange reports whether err is strconv's error for a number out of float64's range
+// (ParseFloat then returns ±Inf).
+func isRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// tooLong reports whether v, which time.ParseDuration refused, is written as a positive
+// duration ("99999999999h", "1e3s" is not) and so was refused for its size.
+func tooLong(v string) bool {
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return false
+	}
+	for _, unit := range [...]string{"ns", "us", "µs", "ms", "s", "m", "h"} {
+		v = strings.ReplaceAll(v, unit, "|")
+	}
+	for _, part := range strings.Split(strings.TrimSuffix(v, "|"), "|") {
+		if part == "" || strings.Trim(part, "0123456789.") != "" || strings.Count(part, ".") > 1 {
+			return false
+		}
+	}
+	return strings.HasSuffix(v, "|")
 }
 
 func nonNegative(d time.Duration) time.Duration {

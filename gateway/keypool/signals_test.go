@@ -76,3 +76,41 @@ func TestRemaining(t *testing.T) {
 		t.Fatalf("absent: %d %d", req, tok)
 	}
 }
+
+// Huge and overflowing delays, in every form a provider may write one, read as a century
+// (never a negative or wrapped duration); the pool caps what it applies.
+func TestRetryDelayHugeValues(t *testing.T) {
+	cases := []struct {
+		name string
+		h    http.Header
+		body string
+	}{
+		{"seconds, a year", hdr("Retry-After", "31536000000"), ""},
+		{"seconds beyond int64", hdr("Retry-After", "99999999999999999999999"), ""},
+		{"seconds beyond float64", hdr("Retry-After", "1e999"), ""},
+		{"seconds, infinity", hdr("Retry-After", "Inf"), ""},
+		{"http date, far future", hdr("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"), ""},
+		{"retry-after-ms beyond int64", hdr("retry-after-ms", "9223372036854775807000"), ""},
+		{"x-ms-retry-after-ms, infinity", hdr("x-ms-retry-after-ms", "+Inf"), ""},
+		{"x-ratelimit-reset-requests overflowing", hdr("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "9999999999999h"), ""},
+		{"x-ratelimit-reset-tokens overflowing", hdr("x-ratelimit-reset-tokens", "2562048h1m"), ""},
+		{"anthropic reset, far future", hdr("anthropic-ratelimit-tokens-remaining", "0", "anthropic-ratelimit-tokens-reset", "9999-12-31T23:59:59Z"), ""},
+		{"gemini RetryInfo (as the translator passes it)", nil, "1e300"},
+	}
+	for _, c := range cases {
+		d, ok := RetryDelay(c.h, c.body, t0)
+		if !ok || d != maxDelay {
+			t.Errorf("%s: %v %v, want %v", c.name, d, ok, maxDelay)
+		}
+	}
+	for _, v := range []string{"NaN", "-1e999", "-5"} {
+		if d, ok := RetryDelay(hdr("Retry-After", v), "", t0); ok {
+			t.Errorf("Retry-After %q read as %v", v, d)
+		}
+	}
+	for _, v := range []string{"soon", "5x", "1.2.3s", "h"} {
+		if d, ok := RetryDelay(hdr("x-ratelimit-reset-requests", v), "", t0); ok {
+			t.Errorf("x-ratelimit-reset-requests %q read as %v", v, d)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func TestUsable(t *testing.T) {
 	}
 
 	c, _ := p.Pick(g, nil, t0)
-	p.Done(c.Key, Outcome{Status: 429, Header: hdr("Retry-After", "30")}, t0)
+	p.Done(c.Key, Outcome{Status: 429, Model: "m", Header: hdr("Retry-After", "30")}, t0)
 	check("cooling", "m", t0.Add(29*time.Second), false, t0.Add(30*time.Second))
 	check("cooled", "m", t0.Add(30*time.Second), true, time.Time{})
 
@@ -52,7 +52,7 @@ func TestUsable(t *testing.T) {
 
 	// A cooldown another gateway decided on counts the same.
 	k2 := p.Add("p/k2", 1, nil)
-	p.Cool("p/k2", t0.Add(5*time.Second))
+	p.Cool("p/k2 any", t0.Add(5*time.Second))
 	if ok, at := p.Usable(k2, "any", t0); ok || !at.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("cooled by the fleet: %v %v", ok, at)
 	}

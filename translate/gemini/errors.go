@@ -90,6 +90,17 @@ func parseAPIError(body []byte) (*apiError, bool) {
 	return wrap.Error, true
 }
 
+// keyReasons are the google.rpc.ErrorInfo reasons that say the API key itself cannot be
+// used, whatever the request: invalid or expired (400), or blocked for this API, its
+// project suspended or unknown, or the API disabled on it (403). Other 403s
+// (PERMISSION_DENIED on a tuned model or a file of another project) are about the request.
+var keyReasons = map[string]bool{
+	"API_KEY_INVALID": true, "API_KEY_EXPIRED": true, "API_KEY_SERVICE_BLOCKED": true,
+	"API_KEY_HTTP_REFERRER_BLOCKED": true, "API_KEY_IP_ADDRESS_BLOCKED": true,
+	"API_KEY_ANDROID_APP_BLOCKED": true, "API_KEY_IOS_APP_BLOCKED": true,
+	"CONSUMER_SUSPENDED": true, "CONSUMER_INVALID": true, "SERVICE_DISABLED": true,
+}
+
 // mapError maps an HTTP status and the Google error (nil when unreadable) to OpenAI's shape.
 func mapError(status int, e *apiError) *translate.Error {
 	out := &translate.Error{Status: status}
@@ -97,8 +108,10 @@ func mapError(status int, e *apiError) *translate.Error {
 		out.Message = e.Message
 		for _, d := range e.Details {
 			switch {
-			case strings.HasSuffix(d.Type, "google.rpc.ErrorInfo") && (d.Reason == "API_KEY_INVALID" || d.Reason == "API_KEY_EXPIRED"):
-				// Gemini answers a bad key with 400 INVALID_ARGUMENT; OpenAI clients expect 401.
+			case strings.HasSuffix(d.Type, "google.rpc.ErrorInfo") && keyReasons[d.Reason]:
+				// Gemini answers a bad key with 400 INVALID_ARGUMENT, a blocked or suspended
+				// one with 403 PERMISSION_DENIED; OpenAI clients expect 401, and the key
+				// pool reads 401 as "this key is unusable".
 				out.Status = 401
 			case strings.HasSuffix(d.Type, "google.rpc.RetryInfo"):
 				out.RetryAfter = retryAfter(d.RetryDelay)
@@ -133,8 +146,10 @@ func retryAfter(d string) string {
 		return ""
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || math.IsInf(f, 0) || f > 1e9 {
+	if err != nil || f < 0 || math.IsNaN(f) {
 		return ""
 	}
+	// A huge delay is read as a large one, which the key pool caps (routing.max_cooldown).
+	f = min(f, 1e9)
 	return strconv.FormatInt(int64(math.Ceil(f)), 10)
 }

@@ -43,6 +43,12 @@ func TestError(t *testing.T) {
 		{"unparsable 429 keeps header", 429, translate.Headers{{Name: "Retry-After", Value: "3"}}, ``, translate.Error{Status: 429,
 			Type: "rate_limit_error", Code: "rate_limit_exceeded", RetryAfter: "3", Message: "gemini returned HTTP 429"}},
 		{"unparsable 413", 413, nil, `{}`, translate.Error{Status: 413, Type: "invalid_request_error", Message: "gemini returned HTTP 413"}},
+		{"403 key service blocked", 403, nil, `{"error":{"code":403,"message":"Requests to this API generativelanguage.googleapis.com method google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent are blocked.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_SERVICE_BLOCKED","domain":"googleapis.com"}]}}`,
+			translate.Error{Status: 401, Type: "authentication_error", Code: "invalid_api_key", Message: "Requests to this API generativelanguage.googleapis.com method google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent are blocked."}},
+		{"403 consumer suspended", 403, nil, `{"error":{"code":403,"message":"Permission denied: Consumer 'api_key:[redacted]' has been suspended.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"CONSUMER_SUSPENDED","domain":"googleapis.com"}]}}`,
+			translate.Error{Status: 401, Type: "authentication_error", Code: "invalid_api_key", Message: "Permission denied: Consumer 'api_key:[redacted]' has been suspended."}},
+		{"403 about the request", 403, nil, `{"error":{"code":403,"message":"You do not have permission to access tuned model tunedModels/x.","status":"PERMISSION_DENIED"}}`,
+			translate.Error{Status: 403, Type: "permission_error", Message: "You do not have permission to access tuned model tunedModels/x."}},
 		{"empty message", 500, nil, `{"error":{"code":500,"status":"INTERNAL"}}`, translate.Error{Status: 500, Type: "server_error", Message: "gemini returned INTERNAL"}},
 	}
 	for _, tc := range tests {
@@ -57,7 +63,7 @@ func TestError(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
-	for in, want := range map[string]string{"30s": "30", "1.5s": "2", "0.000001s": "1", "0s": "0", "": "", "30": "", "xs": "", "-1s": "", "1e300s": ""} {
+	for in, want := range map[string]string{"30s": "30", "1.5s": "2", "0.000001s": "1", "0s": "0", "": "", "30": "", "xs": "", "-1s": "", "1e300s": "1000000000", "Infs": "1000000000", "NaNs": ""} {
 		if got := retryAfter(in); got != want {
 			t.Errorf("retryAfter(%q) = %q, want %q", in, got, want)
 		}
