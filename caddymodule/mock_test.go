@@ -76,8 +76,12 @@ func mockKeyUntil(t *testing.T, f *franca) (string, time.Time) {
 		Providers []struct {
 			Name string `json:"name"`
 			Keys []struct {
-				State string     `json:"state"`
-				Until *time.Time `json:"until"`
+				State  string     `json:"state"`
+				Until  *time.Time `json:"until"`
+				Models []struct {
+					State string    `json:"state"`
+					Until time.Time `json:"until"`
+				} `json:"models"`
 			} `json:"keys"`
 		} `json:"providers"`
 	}
@@ -86,10 +90,15 @@ func mockKeyUntil(t *testing.T, f *franca) (string, time.Time) {
 	}
 	for _, p := range st.Providers {
 		if p.Name == "mock" && len(p.Keys) == 1 {
-			if p.Keys[0].Until == nil {
-				return p.Keys[0].State, time.Time{}
+			k := p.Keys[0]
+			if k.Until != nil {
+				return k.State, *k.Until
 			}
-			return p.Keys[0].State, *p.Keys[0].Until
+			// A rate limit rests the key for the upstream model only.
+			for _, m := range k.Models {
+				return m.State, m.Until
+			}
+			return k.State, time.Time{}
 		}
 	}
 	t.Fatalf("no mock key in %s", body)
