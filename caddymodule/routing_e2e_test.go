@@ -307,6 +307,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 ` + extra
 }
 
@@ -484,6 +485,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `
 
 // TestRoutingCircuitBreaker: 500s open the failing key's circuit after
@@ -690,6 +692,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "by-key", 8)
 	if got := u.order(); got != "alpha alpha bravo alpha alpha alpha bravo alpha" {
@@ -724,6 +727,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "m", 4)
 	if got := u.order(); got != "alpha bravo alpha bravo" {
@@ -802,6 +806,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "m", 5)
 	if got := u.order(); got != "alpha bravo bravo bravo bravo" {

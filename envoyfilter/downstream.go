@@ -32,6 +32,8 @@ type downstream struct {
 	types.DefaultHttpContext
 	p       *plugin
 	headers pairs
+	// caller is the client whose virtual key the request header carried, once accepted.
+	caller *gateway.Caller
 	// replied is set once the filter answered the request itself.
 	replied bool
 	// reshape is set when the answer is Envoy's own plain-text error, which the filter
@@ -42,8 +44,10 @@ type downstream struct {
 	id string
 }
 
-// OnHttpRequestHeaders removes headers only the filter may set, refuses a body announced
-// too large, and waits for the body (Envoy buffers it) before deciding anything.
+// OnHttpRequestHeaders removes headers only the filter may set, authenticates the virtual
+// key, refuses a body announced too large, and waits for the body (Envoy buffers it)
+// before deciding anything else. A request the header alone refuses is answered here:
+// its body is never waited for nor buffered.
 func (d *downstream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	h, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
@@ -58,6 +62,13 @@ func (d *downstream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action 
 			d.headers = without(d.headers, name)
 		}
 	}
+	// The gateway of the headers serves the body too, should the configuration change
+	// in between.
+	caller, refused := d.p.gw.Authenticate(d.headers, d.p.vm.now())
+	if refused != nil {
+		return d.reply(refused)
+	}
+	d.caller = caller
 	if n := contentLength(d.headers.Get("content-length")); n > d.p.gw.MaxRequestBytes() {
 		return d.reply(gateway.ErrorReply(d.p.gw.TooLarge()))
 	}
@@ -94,7 +105,7 @@ func (d *downstream) route(body []byte) types.Action {
 	now := d.p.vm.now()
 	d.p.shared.sync(now)
 	path, query := splitPath(d.headers.Get(":path"))
-	x := d.p.gw.Handle(&gateway.Request{
+	x := d.caller.Handle(&gateway.Request{
 		Method: d.headers.Get(":method"), Path: path, Query: query,
 		Header: d.headers, Body: body, Now: now,
 	})
@@ -238,7 +249,7 @@ func (d *downstream) OnHttpStreamDone() {
 		}
 		d.p.vm.requests.done(d.id, failed)
 	}
-	d.headers = nil
+	d.headers, d.caller = nil, nil
 	d.p.vm.gc.streamDone()
 }
 
