@@ -61,8 +61,8 @@ type Provider struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	// Keys is the pool of upstream credentials. A key whose secret expands to the empty
 	// string (an unset environment variable) is left out; a provider left with no key is
-	// unavailable and requests routed only to it get a 503 that says so. Presets that need
-	// no credential (ollama, vllm) and the mock type may have no keys.
+	// unavailable and requests routed only to it get a 503 provider_unavailable. Presets
+	// that need no credential (ollama, vllm) and the mock type may have no keys.
 	Keys []Key `json:"keys,omitempty"`
 	// Timeout bounds a whole upstream call, e.g. "120s". Default 10m.
 	Timeout Duration `json:"timeout,omitempty"`

@@ -21,6 +21,11 @@ const (
 	headerKey = "x-franca-key"
 	// headerModel carries the public model, for routes and access logs.
 	headerModel = "x-franca-model"
+	// headerPerTry is Envoy's router header that sets the retry policy's per_try_timeout
+	// for one request: the lead provider's first_byte_timeout, in milliseconds. The HTTP
+	// connection manager removes it from external requests before the filters run; the
+	// router reads it after them and does not forward it.
+	headerPerTry = "x-envoy-upstream-rq-per-try-timeout-ms"
 )
 
 // internalHeaders are the headers only the filter may set; headerRequest is in
@@ -140,7 +145,11 @@ func (d *downstream) route(body []byte) types.Action {
 		cluster = append(cluster, name...)
 	}
 	d.id = d.p.vm.ids.make()
-	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}, {headerRequest, d.id}}
+	perTry := ""
+	if lead, _, _ := strings.Cut(string(cluster), "+"); d.p.firstByte[lead] > 0 {
+		perTry = strconv.FormatInt(d.p.firstByte[lead], 10)
+	}
+	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}, {headerRequest, d.id}, {headerPerTry, perTry}}
 	for _, f := range set {
 		if f[1] == "" {
 			continue

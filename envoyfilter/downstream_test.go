@@ -228,3 +228,35 @@ func TestDownstreamReshapesProxyErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestDownstreamPerTryTimeout: the lead provider's first_byte_timeout goes to Envoy's
+// router as the request's per-try timeout; a provider without one sets none.
+func TestDownstreamPerTryTimeout(t *testing.T) {
+	cfg := strings.Replace(string(testConfig()), `{"name": "anthropic", "type": "anthropic",`, `{"name": "anthropic", "type": "anthropic", "first_byte_timeout": "1500ms",`, 1)
+	cases := []struct {
+		name, body, want string
+	}{
+		{"lead has one", hello, "1500"},
+		{"fallback led by it", `{"model":"fallback","messages":[{"role":"user","content":"hi"}]}`, "1500"},
+		{"none", `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`, ""},
+	}
+	forEachRunner(t, func(t *testing.T, r runner) {
+		s := start(t, r, rootDownstream, []byte(cfg), nil)
+		defer s.stop()
+		for _, c := range cases {
+			local, fwd := s.downstreamRun(t, chatRequest(c.body))
+			if local != nil {
+				t.Fatalf("%s: answered %d %s", c.name, local.status, local.body)
+			}
+			n := 0
+			for _, f := range fwd.header {
+				if f[0] == headerPerTry {
+					n++
+				}
+			}
+			if got := pairs(fwd.header).Get(headerPerTry); got != c.want || n > 1 {
+				t.Errorf("%s: %s %q (%d fields), want %q", c.name, headerPerTry, got, n, c.want)
+			}
+		}
+	})
+}
