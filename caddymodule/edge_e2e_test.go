@@ -233,11 +233,13 @@ models:
     targets:
       - {provider: hung, model: gpt-4o-mini}
       - {provider: second, model: gpt-4o-mini}
+  - name: only-hung
+    targets: [{provider: hung, model: gpt-4o-mini}]
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
     permissions: [status]
-routing: {breaker_failures: 10}
+routing: {breaker_failures: 10, max_attempts: 2, backoff: 1ms, max_backoff: 1ms}
 `)
 	c := f.client()
 	params := openai.ChatCompletionNewParams{Model: "m", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
@@ -260,6 +262,20 @@ routing: {breaker_failures: 10}
 	rtWant(t, "second target", u, "bravo=2")
 	if k := rtAPIStatus(t, f).key(t, "hung", "stuck"); k.State != "ok" || k.Recent != 2 || k.ErrorRate != 1 {
 		t.Fatalf("a first-byte timeout counts as a failure of the key: %+v", k)
+	}
+
+	// With no other target, both attempts time out and the client is told so.
+	status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", rtChat("only-hung"))
+	want := `{"error":{"message":"provider \"hung\" sent no response within 200ms (its first_byte_timeout)","type":"server_error","param":null,"code":"upstream_timeout"}}`
+	if status != 504 || body != want || h.Get("Content-Type") != "application/json" {
+		t.Fatalf("only the hung provider: %d %s", status, body)
+	}
+	for i := 0; i < 2; i++ {
+		edgeWait(t, "an attempt on the hung provider", hung.arrived)
+		edgeWait(t, "Franca gave it up", hung.abandoned)
+	}
+	if n := hung.requests.Load(); n != 4 {
+		t.Fatalf("the hung provider got %d requests, want 2 more", n)
 	}
 }
 

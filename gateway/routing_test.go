@@ -227,14 +227,18 @@ func TestNoFirstByteFailsOverAndCounts(t *testing.T) {
 	if c == nil || c.KeyID != "c1" || c.FirstByteTimeout != 0 {
 		t.Fatalf("%+v", c)
 	}
-	c.NoFirstByte()
-	for c := x.Next(); c != nil; c = x.Next() {
-		c.NoFirstByte()
+	c.Failed(errString("connection refused"))
+	// The last try, a tried key of a again (max_attempts 4), times out too: its 504 is
+	// the answer.
+	d := x.Next()
+	if d == nil || d.Provider != "a" {
+		t.Fatalf("%+v", d)
 	}
-	if x.Reply.Status != 504 || string(x.Reply.Body) == "" {
+	d.NoFirstByte()
+	if x.Next() != nil || x.Reply.Status != 504 || string(x.Reply.Body) != want {
 		t.Fatalf("%d %s", x.Reply.Status, x.Reply.Body)
 	}
-	for _, k := range g.Status().Providers[0].Keys {
+	for _, k := range append(g.Status().Providers[0].Keys, g.Status().Providers[2].Keys...) {
 		if k.ErrorRate != 1 {
 			t.Fatalf("a timeout is not counted against %s: %+v", k.ID, k)
 		}
