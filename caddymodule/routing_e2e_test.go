@@ -322,6 +322,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 ` + extra
 }
 
@@ -500,6 +501,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `
 
 // TestRoutingCircuitBreaker: 500s open the failing key's circuit after
@@ -706,6 +708,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "by-key", 8)
 	if got := u.order(); got != "alpha alpha bravo alpha alpha alpha bravo alpha" {
@@ -740,6 +743,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "m", 4)
 	if got := u.order(); got != "alpha bravo alpha bravo" {
@@ -818,6 +822,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	rtOK(t, f, "m", 5)
 	if got := u.order(); got != "alpha bravo bravo bravo bravo" {

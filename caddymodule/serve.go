@@ -22,18 +22,27 @@ import (
 const maxUpstreamBody = 64 << 20
 
 // ServeHTTP answers an OpenAI API request. It never calls next: Franca is terminal.
+//
+// The virtual key is checked from the header before the body is read: a refused request
+// never has its body buffered, and its answer does not wait for the body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	start := time.Now()
+	caller, refused := h.gw.Authenticate(r.Header, start)
+	if refused != nil {
+		h.refuse(w, r, refused, &record{start: start, x: &gateway.Exchange{Reply: refused}})
+		return nil
+	}
 	body, tooLarge, err := readBody(r, h.gw.MaxRequestBytes())
 	if err != nil {
 		// The client went away or sent a broken body; nothing useful can be answered.
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
 	if tooLarge {
-		writeReply(w, gateway.ErrorReply(h.gw.TooLarge()))
+		reply := gateway.ErrorReply(h.gw.TooLarge())
+		h.refuse(w, r, reply, &record{start: start, x: &gateway.Exchange{Reply: reply, KeyName: caller.KeyName()}})
 		return nil
 	}
-	x := h.gw.Handle(&gateway.Request{
+	x := caller.Handle(&gateway.Request{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Header: r.Header, Body: body, Now: start,
 	})
@@ -53,6 +62,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	rec.status = x.Reply.Status
 	writeReply(w, x.Reply)
 	return nil
+}
+
+// refuse answers a request whose body was not read, or not to its end. Over HTTP/1 the
+// answer says "Connection: close": net/http then writes it at once instead of first
+// reading up to 256 KiB of the body a client may still be sending (to keep the
+// connection for another request), and closes the connection after it. HTTP/2 and 3
+// refuse the rest of the body on the request's own stream.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, reply *gateway.Reply, rec *record) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	rec.status = reply.Status
+	writeReply(w, reply)
+	h.log(rec)
 }
 
 // try makes one upstream attempt. It returns false when the attempt failed in a way the
@@ -84,7 +107,31 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 	for _, f := range up.Header {
 		req.Header.Add(f.Name, f.Value)
 	}
+	// The first-byte timer is the provider's own, so it is a timer on this call rather
+	// than the transport's ResponseHeaderTimeout, which all providers share. It is
+	// stopped when the header comes: from then on only the whole-call timeout applies.
+	var firstByte *time.Timer
+	if a.FirstByteTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		req = req.WithContext(ctx)
+		firstByte = time.AfterFunc(a.FirstByteTimeout, cancel)
+	}
 	resp, err := h.client.Do(req)
+	if firstByte != nil && !firstByte.Stop() {
+		// The timer went off, whether or not the header came in the meantime: the
+		// call's context is cancelled, so its body could not be read anyway.
+		if err == nil {
+			resp.Body.Close()
+		}
+		if r.Context().Err() != nil {
+			rec.status = 499
+			return true
+		}
+		a.NoFirstByte()
+		return false
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			rec.status = 499 // the client left; there is no one to answer

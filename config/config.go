@@ -61,11 +61,18 @@ type Provider struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	// Keys is the pool of upstream credentials. A key whose secret expands to the empty
 	// string (an unset environment variable) is left out; a provider left with no key is
-	// unavailable and requests routed only to it get a 503 that says so. Presets that need
-	// no credential (ollama, vllm) and the mock type may have no keys.
+	// unavailable and requests routed only to it get a 503 provider_unavailable. Presets
+	// that need no credential (ollama, vllm) and the mock type may have no keys.
 	Keys []Key `json:"keys,omitempty"`
 	// Timeout bounds a whole upstream call, e.g. "120s". Default 10m.
 	Timeout Duration `json:"timeout,omitempty"`
+	// FirstByteTimeout bounds the wait for the provider's response header, from the
+	// moment the request is sent, e.g. "30s": an attempt with no answer by then fails as
+	// a timeout, counts as a failure of the key and moves on to the next key or target.
+	// Once the header has arrived only Timeout bounds the call, so a long stream is not
+	// cut. Default 0: off, because a provider sends the header of an answer that is not
+	// streamed only when the whole answer is written, which can take minutes.
+	FirstByteTimeout Duration `json:"first_byte_timeout,omitempty"`
 
 	// dropped says why each key Load left out was left out; see DroppedKeyReasons.
 	dropped []string
@@ -146,6 +153,26 @@ type VirtualKey struct {
 	Disabled bool `json:"disabled,omitempty"`
 	// ExpiresAt, when set, refuses the key from that moment on (RFC 3339).
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Permissions grants the key operator endpoints beyond the model API: "status" lets
+	// it read GET /v1/status, which shows every provider and upstream key id. Default
+	// none: a key without "status" gets 403 permission_denied there.
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// Permissions a virtual key may be given (VirtualKey.Permissions).
+const (
+	// PermissionStatus allows GET /v1/status.
+	PermissionStatus = "status"
+)
+
+// Can reports whether the key has the permission perm.
+func (k *VirtualKey) Can(perm string) bool {
+	for _, p := range k.Permissions {
+		if p == perm {
+			return true
+		}
+	}
+	return false
 }
 
 // Limits bound requests.

@@ -159,6 +159,17 @@ func TestLoadErrors(t *testing.T) {
 			"line 4: providers[2].timeout: expected a duration such as \"90s\" or \"2m\", got \"soon\"",
 			"line 5: providers[3].timeout: expected a duration such as \"90s\" or \"2m\", got a list",
 		}},
+		{"first byte timeout", doc(
+			"providers:",
+			"  - {name: p, type: mock, first_byte_timeout: -1s}",
+			"  - {name: q, type: mock, timeout: 30s, first_byte_timeout: 1m}",
+			"  - {name: r, type: mock, first_byte_timeout: 11m}",
+			"  - {name: s, type: mock, timeout: 30s, first_byte_timeout: 30s}",
+		), []string{
+			"line 2: providers[0].first_byte_timeout: must not be negative",
+			"line 3: providers[1].first_byte_timeout: must not be longer than timeout (30s)",
+			"line 4: providers[2].first_byte_timeout: must not be longer than timeout (10m0s)",
+		}},
 		{"model name", doc(
 			"providers: [{name: p, type: mock}]",
 			"models:",
@@ -245,6 +256,13 @@ func TestLoadErrors(t *testing.T) {
 			"line 3: virtual_keys[1].hash: must be \"sha256:\" followed by 64 lowercase hex digits (franca keys hash KEY prints it)",
 			"line 4: virtual_keys[2].hash: must be \"sha256:\" followed by 64 lowercase hex digits (franca keys hash KEY prints it)",
 			"line 5: virtual_keys[3].hash: must be \"sha256:\" followed by 64 lowercase hex digits (franca keys hash KEY prints it)",
+		}},
+		{"virtual key permissions", doc(
+			"virtual_keys:",
+			"  - {name: a, hash: "+hashA+", permissions: [status, statsu, admin]}",
+		), []string{
+			"line 2: virtual_keys[0].permissions[1]: unknown permission \"statsu\" (did you mean status?)",
+			"line 2: virtual_keys[0].permissions[2]: unknown permission \"admin\" (one of status)",
 		}},
 		{"virtual key hash duplicate", doc(
 			"virtual_keys:",

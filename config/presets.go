@@ -105,7 +105,9 @@ func (p *Provider) NeedsKey() bool {
 // Unavailable returns why the provider cannot serve requests, or "" when it can. A
 // provider is unavailable when it needs a key (NeedsKey) and has none, typically because
 // the environment variables its keys name are not set. This is not a validation error:
-// Franca starts, and requests routed only to this provider are refused with the reason.
+// Franca starts, and requests routed only to this provider are refused with a 503 that
+// does not give the reason: it names environment variables, which are the operator's
+// (adapters log it and show it on their admin routes).
 func (p *Provider) Unavailable() string {
 	if !p.NeedsKey() {
 		return ""

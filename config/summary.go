@@ -32,6 +32,8 @@ type ProviderSummary struct {
 	// DroppedKeys says why keys were left out (see Provider.DroppedKeyReasons).
 	DroppedKeys []string `json:"dropped_keys,omitempty"`
 	Timeout     Duration `json:"timeout"`
+	// FirstByteTimeout is Provider.FirstByteTimeout; absent when off.
+	FirstByteTimeout Duration `json:"first_byte_timeout,omitempty"`
 	// Unavailable is Provider.Unavailable: empty when the provider can serve.
 	Unavailable string `json:"unavailable,omitempty"`
 }
@@ -53,6 +55,8 @@ type VirtualKeySummary struct {
 	Passthrough *bool      `json:"passthrough,omitempty"`
 	Disabled    bool       `json:"disabled,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// Permissions are VirtualKey.Permissions.
+	Permissions []string `json:"permissions,omitempty"`
 }
 
 // Summary returns a secret-free description of c. Its slices are never nil, so that
@@ -68,16 +72,17 @@ func (c *Config) Summary() Summary {
 	for i := range c.Providers {
 		p := &c.Providers[i]
 		ps := ProviderSummary{
-			Name:        p.Name,
-			Type:        p.Type,
-			Preset:      p.Preset,
-			BaseURL:     p.BaseURL,
-			APIVersion:  p.APIVersion,
-			KeyIDs:      make([]string, len(p.Keys)),
-			Keys:        len(p.Keys),
-			DroppedKeys: p.DroppedKeyReasons(),
-			Timeout:     p.Timeout,
-			Unavailable: p.Unavailable(),
+			Name:             p.Name,
+			Type:             p.Type,
+			Preset:           p.Preset,
+			BaseURL:          p.BaseURL,
+			APIVersion:       p.APIVersion,
+			KeyIDs:           make([]string, len(p.Keys)),
+			Keys:             len(p.Keys),
+			DroppedKeys:      p.DroppedKeyReasons(),
+			Timeout:          p.Timeout,
+			Unavailable:      p.Unavailable(),
+			FirstByteTimeout: p.FirstByteTimeout,
 		}
 		for name := range p.Headers {
 			ps.Headers = append(ps.Headers, name)
@@ -100,9 +105,10 @@ func (c *Config) Summary() Summary {
 	}
 	for i, k := range c.VirtualKeys {
 		ks := VirtualKeySummary{
-			Name:     k.Name,
-			Models:   append([]string{}, k.Models...),
-			Disabled: k.Disabled,
+			Name:        k.Name,
+			Models:      append([]string{}, k.Models...),
+			Disabled:    k.Disabled,
+			Permissions: append([]string(nil), k.Permissions...),
 		}
 		if k.Passthrough != nil {
 			p := *k.Passthrough

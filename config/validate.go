@@ -135,6 +135,11 @@ func (v *validator) provider(p *Provider, path string) {
 	if p.Timeout < 0 {
 		v.errs.add(path+".timeout", "must not be negative")
 	}
+	if p.FirstByteTimeout < 0 {
+		v.errs.add(path+".first_byte_timeout", "must not be negative")
+	} else if p.FirstByteTimeout > 0 && p.Timeout > 0 && p.FirstByteTimeout > p.Timeout {
+		v.errs.add(path+".first_byte_timeout", "must not be longer than timeout ("+p.Timeout.String()+")")
+	}
 }
 
 // checkBaseURL returns what is wrong with a base URL, or "".
@@ -236,6 +241,11 @@ func (v *validator) virtualKeys(vks []VirtualKey, models map[string]int) {
 			}
 			if _, ok := models[m]; !ok {
 				v.errs.add(joinIndex(path+".models", j), "no model named "+quote(m)+didYouMean(m, keysOf(models)))
+			}
+		}
+		for j, perm := range k.Permissions {
+			if perm != PermissionStatus {
+				v.errs.add(joinIndex(path+".permissions", j), "unknown permission "+quote(perm)+hint(perm, []string{PermissionStatus}))
 			}
 		}
 	}

@@ -21,6 +21,11 @@ const (
 	headerKey = "x-franca-key"
 	// headerModel carries the public model, for routes and access logs.
 	headerModel = "x-franca-model"
+	// headerPerTry is Envoy's router header that sets the retry policy's per_try_timeout
+	// for one request: the lead provider's first_byte_timeout, in milliseconds. The HTTP
+	// connection manager removes it from external requests before the filters run; the
+	// router reads it after them and does not forward it.
+	headerPerTry = "x-envoy-upstream-rq-per-try-timeout-ms"
 )
 
 // internalHeaders are the headers only the filter may set; headerRequest is in
@@ -32,6 +37,8 @@ type downstream struct {
 	types.DefaultHttpContext
 	p       *plugin
 	headers pairs
+	// caller is the client whose virtual key the request header carried, once accepted.
+	caller *gateway.Caller
 	// replied is set once the filter answered the request itself.
 	replied bool
 	// reshape is set when the answer is Envoy's own plain-text error, which the filter
@@ -42,8 +49,10 @@ type downstream struct {
 	id string
 }
 
-// OnHttpRequestHeaders removes headers only the filter may set, refuses a body announced
-// too large, and waits for the body (Envoy buffers it) before deciding anything.
+// OnHttpRequestHeaders removes headers only the filter may set, authenticates the virtual
+// key, refuses a body announced too large, and waits for the body (Envoy buffers it)
+// before deciding anything else. A request the header alone refuses is answered here:
+// its body is never waited for nor buffered.
 func (d *downstream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	h, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
@@ -58,6 +67,13 @@ func (d *downstream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action 
 			d.headers = without(d.headers, name)
 		}
 	}
+	// The gateway of the headers serves the body too, should the configuration change
+	// in between.
+	caller, refused := d.p.gw.Authenticate(d.headers, d.p.vm.now())
+	if refused != nil {
+		return d.reply(refused)
+	}
+	d.caller = caller
 	if n := contentLength(d.headers.Get("content-length")); n > d.p.gw.MaxRequestBytes() {
 		return d.reply(gateway.ErrorReply(d.p.gw.TooLarge()))
 	}
@@ -94,7 +110,7 @@ func (d *downstream) route(body []byte) types.Action {
 	now := d.p.vm.now()
 	d.p.shared.sync(now)
 	path, query := splitPath(d.headers.Get(":path"))
-	x := d.p.gw.Handle(&gateway.Request{
+	x := d.caller.Handle(&gateway.Request{
 		Method: d.headers.Get(":method"), Path: path, Query: query,
 		Header: d.headers, Body: body, Now: now,
 	})
@@ -129,7 +145,11 @@ func (d *downstream) route(body []byte) types.Action {
 		cluster = append(cluster, name...)
 	}
 	d.id = d.p.vm.ids.make()
-	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}, {headerRequest, d.id}}
+	perTry := ""
+	if lead, _, _ := strings.Cut(string(cluster), "+"); d.p.firstByte[lead] > 0 {
+		perTry = strconv.FormatInt(d.p.firstByte[lead], 10)
+	}
+	set := [...][2]string{{headerCluster, string(cluster)}, {headerKey, x.KeyName}, {headerModel, x.Model}, {headerRequest, d.id}, {headerPerTry, perTry}}
 	for _, f := range set {
 		if f[1] == "" {
 			continue
@@ -238,7 +258,7 @@ func (d *downstream) OnHttpStreamDone() {
 		}
 		d.p.vm.requests.done(d.id, failed)
 	}
-	d.headers = nil
+	d.headers, d.caller = nil, nil
 	d.p.vm.gc.streamDone()
 }
 

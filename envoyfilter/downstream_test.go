@@ -30,6 +30,7 @@ func TestDownstreamLocalReplies(t *testing.T) {
 		{"wrong type", chatRequest(`{"model":"claude","messages":"hi"}`), 400, "invalid_type"},
 		{"oversize", chatRequest(big), 413, "request_too_large"},
 		{"only unavailable provider", chatRequest(`{"model":"only-deepseek","messages":[{"role":"user","content":"hi"}]}`), 503, "provider_unavailable"},
+		{"status without permission", request{method: "GET", path: "/v1/status", header: [][2]string{{"authorization", "Bearer " + clientKey}}}, 403, "permission_denied"},
 		{"models list", request{method: "GET", path: "/v1/models", header: [][2]string{{"authorization", "Bearer " + narrowKey}}}, 200, ""},
 	}
 	forEachRunner(t, func(t *testing.T, r runner) {
@@ -49,6 +50,9 @@ func TestDownstreamLocalReplies(t *testing.T) {
 			if c.code != "" && !strings.Contains(string(local.body), `"code":"`+c.code+`"`) {
 				t.Errorf("%s: %s, want code %s", c.name, local.body, c.code)
 			}
+			if strings.Contains(string(local.body), "FRANCA_TEST_UNSET_KEY") {
+				t.Errorf("%s: the client is told an environment variable's name: %s", c.name, local.body)
+			}
 			if ct := local.get("content-type"); ct != "application/json" {
 				t.Errorf("%s: content-type %q", c.name, ct)
 			}
@@ -59,6 +63,36 @@ func TestDownstreamLocalReplies(t *testing.T) {
 	if got := coreReply(t, cases[len(cases)-1].q); string(got.Body) != want {
 		t.Errorf("models: %s", got.Body)
 	}
+}
+
+// TestDownstreamRefusesAtHeaders: a request without a valid virtual key is answered from
+// its header, before any of its body: the filter does not wait for (nor buffer) the body
+// of a request it refuses.
+func TestDownstreamRefusesAtHeaders(t *testing.T) {
+	cases := []struct {
+		name   string
+		header [][2]string
+		want   string
+	}{
+		{"no key", nil, `{"error":{"message":"You didn't provide an API key. Send your Franca virtual key as 'Authorization: Bearer KEY'.","type":"invalid_request_error","param":null,"code":"missing_api_key"}}`},
+		{"bad key", [][2]string{{"authorization", "Bearer sk-wrong"}}, `{"error":{"message":"Incorrect API key provided. Check the Franca virtual key you sent.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`},
+	}
+	forEachRunner(t, func(t *testing.T, r runner) {
+		s := start(t, r, rootDownstream, testConfig(), nil)
+		defer s.stop()
+		for _, c := range cases {
+			id := s.host.InitializeHttpContext()
+			h := append([][2]string{{":method", "POST"}, {":path", "/v1/chat/completions"}, {"content-length", "4000"}}, c.header...)
+			if a := s.host.CallOnRequestHeaders(id, h, false); a != types.ActionPause {
+				t.Fatalf("%s: headers: %v", c.name, a)
+			}
+			lr := s.host.GetSentLocalResponse(id)
+			if lr == nil || lr.StatusCode != 401 || string(lr.Data) != c.want {
+				t.Fatalf("%s: no 401 at the headers: %+v", c.name, lr)
+			}
+			s.host.CompleteHttpContext(id)
+		}
+	})
 }
 
 // An oversized body without content-length is refused as soon as the buffered body
@@ -191,6 +225,38 @@ func TestDownstreamReshapesProxyErrors(t *testing.T) {
 		passed := `{"error":{"message":"x","type":"rate_limit_error","param":null,"code":null}}`
 		if _, got = run("429", "application/json", passed); got != passed {
 			t.Errorf("JSON error changed: %s", got)
+		}
+	})
+}
+
+// TestDownstreamPerTryTimeout: the lead provider's first_byte_timeout goes to Envoy's
+// router as the request's per-try timeout; a provider without one sets none.
+func TestDownstreamPerTryTimeout(t *testing.T) {
+	cfg := strings.Replace(string(testConfig()), `{"name": "anthropic", "type": "anthropic",`, `{"name": "anthropic", "type": "anthropic", "first_byte_timeout": "1500ms",`, 1)
+	cases := []struct {
+		name, body, want string
+	}{
+		{"lead has one", hello, "1500"},
+		{"fallback led by it", `{"model":"fallback","messages":[{"role":"user","content":"hi"}]}`, "1500"},
+		{"none", `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`, ""},
+	}
+	forEachRunner(t, func(t *testing.T, r runner) {
+		s := start(t, r, rootDownstream, []byte(cfg), nil)
+		defer s.stop()
+		for _, c := range cases {
+			local, fwd := s.downstreamRun(t, chatRequest(c.body))
+			if local != nil {
+				t.Fatalf("%s: answered %d %s", c.name, local.status, local.body)
+			}
+			n := 0
+			for _, f := range fwd.header {
+				if f[0] == headerPerTry {
+					n++
+				}
+			}
+			if got := pairs(fwd.header).Get(headerPerTry); got != c.want || n > 1 {
+				t.Errorf("%s: %s %q (%d fields), want %q", c.name, headerPerTry, got, n, c.want)
+			}
 		}
 	})
 }

@@ -39,7 +39,7 @@ func poolConfig(routing string) []byte {
     {"name": "fallback", "targets": [{"provider": "anthropic", "model": "` + anthropicfake.Model + `"}, {"provider": "openai", "model": "gpt-4o-mini"}]},
     {"name": "gpt", "targets": [{"provider": "openai", "model": "gpt-4o-mini"}]}
   ],
-  "virtual_keys": [{"name": "team", "hash": "` + config.HashKey(clientKey) + `"}],
+  "virtual_keys": [{"name": "team", "hash": "` + config.HashKey(clientKey) + `", "permissions": ["status"]}],
   "routing": {` + routing + `}
 }`)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -34,6 +35,9 @@ type plugin struct {
 	mock map[string]bool
 	// providers holds the names of all providers.
 	providers map[string]bool
+	// firstByte holds the providers' first_byte_timeout in milliseconds, for those
+	// that set one.
+	firstByte map[string]int64
 }
 
 // OnPluginStart loads and validates the plugin configuration. Any problem fails the
@@ -90,9 +94,13 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	p.gw, p.shared = gw, sp
 	p.mock = make(map[string]bool)
 	p.providers = make(map[string]bool, len(cfg.Providers))
+	p.firstByte = make(map[string]int64)
 	for i := range cfg.Providers {
 		pr := &cfg.Providers[i]
 		p.providers[pr.Name] = true
+		if ms := time.Duration(pr.FirstByteTimeout).Milliseconds(); ms > 0 {
+			p.firstByte[pr.Name] = ms
+		}
 		if pr.Type == config.TypeMock {
 			p.mock[pr.Name] = true
 		}

@@ -147,6 +147,11 @@ type Attempt struct {
 	Raw bool
 	// Timeout bounds the whole upstream call, streamed body included.
 	Timeout time.Duration
+	// FirstByteTimeout, when not 0, bounds the wait for the upstream's response header
+	// from the moment the request is sent (after Delay): with no header by then, the
+	// adapter abandons the attempt and reports it with NoFirstByte. Once the header has
+	// come, only Timeout applies. It is the provider's first_byte_timeout.
+	FirstByteTimeout time.Duration
 	// Delay is how long to wait before sending: the backoff before retrying a key
 	// already tried for this request.
 	Delay time.Duration
@@ -199,7 +204,7 @@ func (a *Attempt) ResponseHeader(h translate.HeaderGetter) {
 
 func (x *Exchange) attempt(t *target, pk *keypool.Key) (*Attempt, *translate.Error) {
 	p := t.provider
-	a := &Attempt{Provider: p.name, Model: t.model, Timeout: p.timeout, x: x, p: p, key: pk}
+	a := &Attempt{Provider: p.name, Model: t.model, Timeout: p.timeout, FirstByteTimeout: p.firstByte, x: x, p: p, key: pk}
 	a.target = translate.Target{BaseURL: p.base, Model: t.model, Header: p.header, APIVersion: p.apiVersion, Created: x.created}
 	if k := p.key(pk); k != nil {
 		a.KeyID, a.target.Key = k.id, k.secret
@@ -421,6 +426,18 @@ func retryable(status int) bool {
 func (a *Attempt) Failed(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_unreachable",
 		Message: "provider " + strconv.Quote(a.Provider) + " could not be reached: " + err.Error()})
+	a.x.lastErr = r
+	a.finish(keypool.Outcome{Status: 0})
+	return r
+}
+
+// NoFirstByte reports that the upstream sent no response header within FirstByteTimeout
+// and the adapter gave the attempt up. It counts as a failure of the key, like a
+// connection error; the adapter should call Next and send the reply (a 504
+// upstream_timeout) only if Next returns nil.
+func (a *Attempt) NoFirstByte() *Reply {
+	r := errorReply(&translate.Error{Status: 504, Type: translate.TypeServer, Code: "upstream_timeout",
+		Message: "provider " + strconv.Quote(a.Provider) + " sent no response within " + a.FirstByteTimeout.String() + " (its first_byte_timeout)"})
 	a.x.lastErr = r
 	a.finish(keypool.Outcome{Status: 0})
 	return r

@@ -79,6 +79,7 @@ type provider struct {
 	header      translate.Headers
 	keys        []providerKey
 	timeout     time.Duration
+	firstByte   time.Duration
 	unavailable string
 
 	chat        translate.Chat
@@ -239,6 +240,7 @@ func newProvider(c *config.Provider) (*provider, error) {
 		base:        c.BaseURL,
 		apiVersion:  c.APIVersion,
 		timeout:     time.Duration(c.Timeout),
+		firstByte:   time.Duration(c.FirstByteTimeout),
 		unavailable: c.Unavailable(),
 	}
 	for k, v := range c.Headers {

@@ -50,6 +50,7 @@ models:
 virtual_keys:
   - name: all
     hash: HASH
+    permissions: [status]
   - name: expired
     hash: sha256:1111111111111111111111111111111111111111111111111111111111111111
     expires_at: 2026-01-01T00:00:00Z
@@ -202,9 +203,46 @@ func TestUnavailableProviderIsSkipped(t *testing.T) {
 	if a := x.Next(); a != nil {
 		t.Fatalf("an unavailable provider was tried: %+v", a)
 	}
-	want := `{"error":{"message":"model \"only-claude\": provider \"claude\" is unavailable: no usable key: UNSET_ANTHROPIC_KEY is not set","type":"server_error","param":null,"code":"provider_unavailable"}}`
+	// The variable's name is the operator's: the client is told only that there is no
+	// credential.
+	want := `{"error":{"message":"model \"only-claude\": provider \"claude\" has no usable credential","type":"server_error","param":null,"code":"provider_unavailable"}}`
 	if x.Reply.Status != 503 || string(x.Reply.Body) != want {
 		t.Fatalf("got %d %s", x.Reply.Status, x.Reply.Body)
+	}
+	st := g.Handle(&Request{Method: "GET", Path: "/v1/status", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + testKey}}, Now: now})
+	if st.Reply.Status != 200 || strings.Contains(string(st.Reply.Body), "UNSET_ANTHROPIC_KEY") ||
+		!strings.Contains(string(st.Reply.Body), `{"name":"claude","type":"anthropic","unavailable":"no usable credential","keys":[]}`) {
+		t.Fatalf("status: %d %s", st.Reply.Status, st.Reply.Body)
+	}
+	// The admin routes' Status keeps the reason.
+	if got := g.Status().Providers[1].Unavailable; got != "no usable key: UNSET_ANTHROPIC_KEY is not set" {
+		t.Fatalf("admin status: %q", got)
+	}
+}
+
+func TestAuthenticateReadsTheHeaderOnly(t *testing.T) {
+	g := newGateway(t)
+	cases := []struct {
+		name   string
+		header translate.Headers
+		want   string
+	}{
+		{"missing", nil, `{"error":{"message":"You didn't provide an API key. Send your Franca virtual key as 'Authorization: Bearer KEY'.","type":"invalid_request_error","param":null,"code":"missing_api_key"}}`},
+		{"unknown", translate.Headers{{Name: "Authorization", Value: "Bearer sk-nope"}}, `{"error":{"message":"Incorrect API key provided. Check the Franca virtual key you sent.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`},
+	}
+	for _, c := range cases {
+		caller, reply := g.Authenticate(c.header, now)
+		if caller != nil || reply == nil || reply.Status != 401 || string(reply.Body) != c.want {
+			t.Fatalf("%s: %v %+v", c.name, caller, reply)
+		}
+	}
+	caller, reply := g.Authenticate(translate.Headers{{Name: "api-key", Value: testKey}}, now)
+	if reply != nil || caller.KeyName() != "all" {
+		t.Fatalf("%+v %+v", caller, reply)
+	}
+	x := caller.Handle(post("/v1/chat/completions", `{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`))
+	if a := x.Next(); a == nil || x.KeyName != "all" || a.Provider != "oa" {
+		t.Fatalf("%+v %+v", a, x.Reply)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/schema"
 )
@@ -42,14 +43,42 @@ const (
 )
 
 // Handle authenticates and routes r. The returned exchange either holds the complete Reply
-// or hands out upstream attempts with Next.
+// or hands out upstream attempts with Next. It is Authenticate followed by the caller's
+// Handle, for adapters that have the whole request at once.
 func (g *Gateway) Handle(r *Request) *Exchange {
-	vk, err := g.authenticate(r.Header, r.Now)
-	if err != nil {
-		return (&Exchange{created: r.Now.Unix()}).fail(err)
+	c, reply := g.Authenticate(r.Header, r.Now)
+	if reply != nil {
+		return &Exchange{Reply: reply, created: r.Now.Unix()}
 	}
-	return g.route(vk, r)
+	return c.Handle(r)
 }
+
+// Caller is a client whose virtual key Authenticate accepted. Its Handle is the step that
+// needs the body.
+type Caller struct {
+	g  *Gateway
+	vk *virtualKey
+}
+
+// KeyName returns the name of the caller's virtual key.
+func (c *Caller) KeyName() string { return c.vk.cfg.Name }
+
+// Authenticate checks the virtual key in the request header alone (Authorization: Bearer
+// or api-key), at now. It returns the caller, or the complete error reply (401) when the
+// key is missing, unknown, disabled or expired. Adapters call it before they read the
+// body, so that a request that will be refused never has its body buffered.
+func (g *Gateway) Authenticate(h translate.HeaderGetter, now time.Time) (*Caller, *Reply) {
+	vk, err := g.authenticate(h, now)
+	if err != nil {
+		return nil, errorReply(err)
+	}
+	return &Caller{g: g, vk: vk}, nil
+}
+
+// Handle routes r, whose header Authenticate accepted, on behalf of the caller: r is
+// the whole request, body included. The returned exchange either holds the complete
+// Reply or hands out upstream attempts with Next.
+func (c *Caller) Handle(r *Request) *Exchange { return c.g.route(c.vk, r) }
 
 // route handles r on behalf of the authenticated key vk.
 func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
@@ -80,6 +109,10 @@ func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
 		x.Reply = jsonReply(200, g.modelList(vk))
 	case endpoint == "/status" && r.Method == "GET":
 		x.Endpoint = EndpointStatus
+		if !vk.cfg.Can(config.PermissionStatus) {
+			return x.fail(&translate.Error{Status: 403, Type: translate.TypePermission, Code: "permission_denied",
+				Message: "The virtual key " + strconv.Quote(vk.cfg.Name) + " may not read /v1/status: it needs permissions: [status] in its configuration."})
+		}
 		x.Reply = g.statusReply()
 	case strings.HasPrefix(endpoint, "/models/") && r.Method == "GET":
 		x.Endpoint = EndpointModels

@@ -159,8 +159,7 @@ func (x *Exchange) exhausted(now time.Time) {
 	}
 	for _, t := range x.route.targets {
 		if t.provider.unavailable != "" {
-			x.Reply = errorReply(&translate.Error{Status: 503, Type: translate.TypeServer, Code: "provider_unavailable",
-				Message: "model " + strconv.Quote(x.Model) + ": provider " + strconv.Quote(t.provider.name) + " is unavailable: " + t.provider.unavailable})
+			x.Reply = errorReply(unavailable(x.Model, t.provider.name))
 			return
 		}
 	}
@@ -201,6 +200,14 @@ func (x *Exchange) resting(now time.Time) *translate.Error {
 		e.Message = model + " is cut off after repeated upstream failures; try again in " + wait + "s"
 	}
 	return e
+}
+
+// unavailable is the client's error for a provider without a usable key. It does not say
+// why (the reason names the environment variables that are not set, which are the
+// operator's to know: Caddy's log and admin API have it).
+func unavailable(model, provider string) *translate.Error {
+	return &translate.Error{Status: 503, Type: translate.TypeServer, Code: "provider_unavailable",
+		Message: "model " + strconv.Quote(model) + ": provider " + strconv.Quote(provider) + " has no usable credential"}
 }
 
 // retryAfterSeconds renders a wait as a Retry-After value: whole seconds, rounded up,

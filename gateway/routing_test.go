@@ -40,6 +40,9 @@ models:
 virtual_keys:
   - name: all
     hash: HASH
+    permissions: [status]
+  - name: app
+    hash: sha256:72016003589eb0bb8dbcc1fab3b1e74b81a25f06f79801b0b63fcf30be2e06c3 # sk-app
 routing:
   max_attempts: 4
   backoff: 100ms
@@ -185,6 +188,63 @@ func TestStatusShowsStatesWithoutSecrets(t *testing.T) {
 	}
 	if s.Providers[1].Keys[0].State != "ok" {
 		t.Fatalf("%+v", s.Providers[1])
+	}
+}
+
+func TestStatusNeedsPermission(t *testing.T) {
+	g := poolGateway(t, &clock{now})
+	x := g.Handle(&Request{Method: "GET", Path: "/v1/status", Header: translate.Headers{{Name: "Authorization", Value: "Bearer sk-app"}}, Now: now})
+	want := `{"error":{"message":"The virtual key \"app\" may not read /v1/status: it needs permissions: [status] in its configuration.","type":"permission_error","param":null,"code":"permission_denied"}}`
+	if x.Reply == nil || x.Reply.Status != 403 || string(x.Reply.Body) != want || x.Endpoint != EndpointStatus || x.KeyName != "app" {
+		t.Fatalf("%+v", x.Reply)
+	}
+}
+
+func TestNoFirstByteFailsOverAndCounts(t *testing.T) {
+	yaml := strings.Replace(poolConfig, "    keys: [{id: a1,", "    first_byte_timeout: 2s\n    keys: [{id: a1,", 1)
+	cfg, err := config.Load([]byte(strings.Replace(yaml, "HASH", config.HashKey(testKey), 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(cfg, WithClock((&clock{now}).now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := g.Handle(chatReq("ordered"))
+	a := x.Next()
+	if a.KeyID != "a1" || a.FirstByteTimeout != 2*time.Second || a.Timeout != 10*time.Minute {
+		t.Fatalf("%s %v %v", a.KeyID, a.FirstByteTimeout, a.Timeout)
+	}
+	want := `{"error":{"message":"provider \"a\" sent no response within 2s (its first_byte_timeout)","type":"server_error","param":null,"code":"upstream_timeout"}}`
+	if r := a.NoFirstByte(); r.Status != 504 || string(r.Body) != want {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	// The next attempts go to the keys not tried yet: a's other key, with a's timeout,
+	// then c's, without one.
+	b := x.Next()
+	if b == nil || b.KeyID != "a2" || b.FirstByteTimeout != 2*time.Second {
+		t.Fatalf("%+v", b)
+	}
+	b.NoFirstByte()
+	c := x.Next()
+	if c == nil || c.KeyID != "c1" || c.FirstByteTimeout != 0 {
+		t.Fatalf("%+v", c)
+	}
+	c.Failed(errString("connection refused"))
+	// The last try, a tried key of a again (max_attempts 4), times out too: its 504 is
+	// the answer.
+	d := x.Next()
+	if d == nil || d.Provider != "a" {
+		t.Fatalf("%+v", d)
+	}
+	d.NoFirstByte()
+	if x.Next() != nil || x.Reply.Status != 504 || string(x.Reply.Body) != want {
+		t.Fatalf("%d %s", x.Reply.Status, x.Reply.Body)
+	}
+	for _, k := range append(g.Status().Providers[0].Keys, g.Status().Providers[2].Keys...) {
+		if k.ErrorRate != 1 {
+			t.Fatalf("a timeout is not counted against %s: %+v", k.ID, k)
+		}
 	}
 }
 

@@ -163,8 +163,7 @@ func (x *Exchange) AttemptFor(provider string) *Attempt {
 				continue
 			}
 			if t.provider.unavailable != "" {
-				return x.failNil(&translate.Error{Status: 503, Type: translate.TypeServer, Code: "provider_unavailable",
-					Message: "model " + strconv.Quote(x.Model) + ": provider " + strconv.Quote(provider) + " is unavailable: " + t.provider.unavailable})
+				return x.failNil(unavailable(x.Model, provider))
 			}
 			now := x.g.now()
 			c, _ := x.pick(now, func(c *keypool.Candidate) bool { return x.route.targets[c.Target].provider.name == provider })

@@ -8,7 +8,8 @@ import (
 )
 
 // Status is the state of every provider and upstream key, answered by GET /v1/status and
-// the adapters' admin routes. Keys appear by id; secrets never do.
+// the adapters' admin routes. Keys appear by id; secrets never do, and neither do, in
+// GET /v1/status, the names of the environment variables an unavailable provider lacks.
 type Status struct {
 	// Object is "franca.status".
 	Object string `json:"object"`
@@ -22,7 +23,9 @@ type ProviderStatus struct {
 	Name string `json:"name"`
 	// Type is the provider's type.
 	Type string `json:"type"`
-	// Unavailable says why the provider has no usable key, when it has none.
+	// Unavailable says why the provider has no usable key, when it has none: on the
+	// admin routes the reason (e.g. "no usable key: OPENAI_API_KEY is not set"), in
+	// GET /v1/status only "no usable credential".
 	Unavailable string `json:"unavailable,omitempty"`
 	// Keys are the provider's keys, with ids without the provider's prefix.
 	Keys []keypool.KeyStatus `json:"keys"`
@@ -48,8 +51,15 @@ func (g *Gateway) Status() Status {
 	return st
 }
 
-// statusReply answers GET /v1/status.
+// statusReply answers GET /v1/status, to a client: the reasons of unavailable providers,
+// which name environment variables, are the operator's and stay out.
 func (g *Gateway) statusReply() *Reply {
-	b, _ := json.Marshal(g.Status())
+	st := g.Status()
+	for i := range st.Providers {
+		if st.Providers[i].Unavailable != "" {
+			st.Providers[i].Unavailable = "no usable credential"
+		}
+	}
+	b, _ := json.Marshal(st)
 	return jsonReply(200, b)
 }
