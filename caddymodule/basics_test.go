@@ -24,6 +24,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
   - name: limited
     hash: sha256:` + limitedHash + `
     models: [mock-chat]

@@ -36,6 +36,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 ` + extra
 }
 
@@ -227,6 +228,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 routing: {cooldown: 50s}
 `)
 		u.on("alpha", rtFixed(rtWithHeader(anthropicfake.OverloadedReply(), "Retry-After", "25")))

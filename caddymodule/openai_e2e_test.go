@@ -77,6 +77,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `
 
 // oaSetup starts fakes a and b and Franca in front of them.

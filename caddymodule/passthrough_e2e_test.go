@@ -46,6 +46,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 passthrough:
   provider: openai
 `
