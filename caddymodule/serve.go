@@ -320,6 +320,9 @@ func (h *Handler) log(rec *record) {
 		zap.Int("status", rec.status),
 		zap.Duration("duration", time.Since(rec.start)),
 	)
+	if x.Policy != "" {
+		fields = append(fields, zap.String("policy", x.Policy))
+	}
 	if a := rec.a; a != nil {
 		fields = append(fields, zap.String("provider", a.Provider), zap.String("upstream_model", a.Model), zap.String("upstream_key", a.KeyID))
 	}

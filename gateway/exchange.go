@@ -26,6 +26,9 @@ type Exchange struct {
 	Model string
 	// Stream is true when the client asked for a streamed answer.
 	Stream bool
+	// Policy names the policy instance that answered the request itself (a refusal, a
+	// reply of its own), or is "".
+	Policy string
 
 	g          *Gateway
 	route      *route

@@ -48,11 +48,12 @@ func (g *Gateway) Handle(r *Request) *Exchange {
 	if err != nil {
 		return (&Exchange{created: r.Now.Unix()}).fail(err)
 	}
-	return g.route(vk, r)
+	return g.route(vk, r, true)
 }
 
-// route handles r on behalf of the authenticated key vk.
-func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
+// route handles r on behalf of the authenticated key vk. admit says whether the admit
+// phase's policies run: they run once per client request, not again in a later stage.
+func (g *Gateway) route(vk *virtualKey, r *Request, admit bool) *Exchange {
 	x := &Exchange{created: r.Now.Unix(), g: g, deadline: r.Now.Add(time.Duration(g.routing.Deadline))}
 	endpoint := apiPath(r.Path)
 	x.KeyName = vk.cfg.Name
@@ -87,6 +88,9 @@ func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
 	default:
 		x.Endpoint = EndpointPassthrough
 		g.routePassthrough(x, vk, r, endpoint)
+	}
+	if admit && x.Endpoint != EndpointModels && x.Endpoint != EndpointStatus {
+		x.admit(r)
 	}
 	return x
 }
