@@ -180,41 +180,56 @@ func (p *policyInstance) applies(key, model string) bool {
 func buildPolicies(ps []config.Policy, r *Registry) ([]*policyInstance, error) {
 	out := make([]*policyInstance, 0, len(ps))
 	for i := range ps {
-		c := &ps[i]
-		path := "policies[" + strconv.Itoa(i) + "]"
-		t, ok := r.Lookup(c.Type)
-		if !ok {
-			msg := "unknown policy type " + strconv.Quote(c.Type)
-			if names := r.Names(); len(names) > 0 {
-				msg += " (this gateway has: " + strings.Join(names, ", ") + ")"
-			} else {
-				msg += " (this gateway has no policy types)"
-			}
-			return nil, fmt.Errorf("%s.type: %s", path, msg)
-		}
-		opts := []byte("{}")
-		if len(c.Options) > 0 {
-			b, err := json.Marshal(c.Options)
-			if err != nil {
-				return nil, fmt.Errorf("%s.options: %v", path, err)
-			}
-			opts = b
-		}
-		p, err := t.New(opts)
+		in, err := r.instance(i, &ps[i])
 		if err != nil {
-			return nil, fmt.Errorf("%s.options.%v", path, err)
-		}
-		in := &policyInstance{name: c.Name, order: t.Order, policy: p}
-		if len(c.VirtualKeys) > 0 {
-			in.keys = set(c.VirtualKeys)
-		}
-		if len(c.Models) > 0 {
-			in.models = set(c.Models)
+			return nil, err
 		}
 		out = append(out, in)
 	}
 	slices.SortStableFunc(out, func(a, b *policyInstance) int { return a.order - b.order })
 	return out, nil
+}
+
+// Check makes the instance configured as policies[i], as New would, and returns the
+// error New would return for it: an unknown type, or options the type refuses.
+func (r *Registry) Check(i int, c *config.Policy) error {
+	_, err := r.instance(i, c)
+	return err
+}
+
+// instance makes the instance configured as policies[i].
+func (r *Registry) instance(i int, c *config.Policy) (*policyInstance, error) {
+	path := "policies[" + strconv.Itoa(i) + "]"
+	t, ok := r.Lookup(c.Type)
+	if !ok {
+		msg := "unknown policy type " + strconv.Quote(c.Type)
+		if names := r.Names(); len(names) > 0 {
+			msg += " (this gateway has: " + strings.Join(names, ", ") + ")"
+		} else {
+			msg += " (this gateway has no policy types)"
+		}
+		return nil, fmt.Errorf("%s.type: %s", path, msg)
+	}
+	opts := []byte("{}")
+	if len(c.Options) > 0 {
+		b, err := json.Marshal(c.Options)
+		if err != nil {
+			return nil, fmt.Errorf("%s.options: %v", path, err)
+		}
+		opts = b
+	}
+	p, err := t.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s.options.%v", path, err)
+	}
+	in := &policyInstance{name: c.Name, order: t.Order, policy: p}
+	if len(c.VirtualKeys) > 0 {
+		in.keys = set(c.VirtualKeys)
+	}
+	if len(c.Models) > 0 {
+		in.models = set(c.Models)
+	}
+	return in, nil
 }
 
 func set(names []string) map[string]bool {
