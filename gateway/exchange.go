@@ -44,6 +44,7 @@ type Exchange struct {
 	usage      *schema.Usage
 	lastErr    *Reply
 	broken     bool // the answer's stream ended in an error
+	records    []AttemptRecord
 }
 
 // Reply is an answer for the client.
@@ -107,6 +108,7 @@ func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Tim
 	a.Delay = delay
 	a.sent = now.Add(delay)
 	if a.Reply != nil {
+		a.status = a.Reply.Status
 		a.finish(keypool.Outcome{Status: a.Reply.Status})
 	}
 	return a
@@ -141,6 +143,13 @@ type Attempt struct {
 	header translate.HeaderGetter
 	ttfb   time.Duration
 	done   bool
+
+	// For the attempt's record: the provider's status, how the attempt ended when the
+	// adapter said more than a status, what went wrong, and the stream.
+	status  int
+	outcome Outcome
+	err     string
+	stream  *usageStream
 }
 
 // finish reports the attempt's outcome to the key pool, once.
@@ -157,6 +166,7 @@ func (a *Attempt) finish(o keypool.Outcome) {
 		o.Tokens = u.TotalTokens
 	}
 	a.x.g.pool.Done(a.key, o, now)
+	a.record(o)
 }
 
 // Close ends the attempt if nothing else did: a client that went away, an adapter that
@@ -307,6 +317,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	if a.header == nil {
 		a.ResponseHeader(h)
 	}
+	a.status = status
 	if status >= 200 && status < 300 {
 		if a.Raw {
 			a.finish(keypool.Outcome{Status: status, Header: h})
@@ -325,6 +336,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 			r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "bad_upstream_response",
 				Message: "provider " + strconv.Quote(a.Provider) + " answered with a body Franca could not read: " + err.Error()})
 			a.x.lastErr = r
+			a.outcome, a.err = OutcomeMalformed, err.Error()
 			a.finish(keypool.Outcome{Status: 502, Header: h})
 			return r, true
 		}
@@ -335,6 +347,10 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	e, rejected := a.upstreamError(status, h, body)
 	r := errorReply(e)
 	a.x.lastErr = r
+	a.err = e.Code
+	if a.err == "" {
+		a.err = e.Message
+	}
 	outcome := status
 	if rejected && status != 401 && status != 403 {
 		outcome = 401 // a key rejected with another status (Gemini's 400 API_KEY_INVALID)
@@ -375,6 +391,7 @@ func (a *Attempt) Failed(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_unreachable",
 		Message: "provider " + strconv.Quote(a.Provider) + " could not be reached: " + err.Error()})
 	a.x.lastErr = r
+	a.err = err.Error()
 	a.finish(keypool.Outcome{Status: 0})
 	return r
 }
@@ -385,7 +402,9 @@ func (a *Attempt) Stream() translate.Stream {
 	if a.Raw {
 		return nil
 	}
-	return &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
+	a.stream = &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
+	a.status = 200
+	return a.stream
 }
 
 // StreamError returns the event that ends a stream broken after it started, in OpenAI's
@@ -410,9 +429,14 @@ func (s *usageStream) End(dst []byte) ([]byte, error) {
 	out, err := s.Stream.End(dst)
 	s.a.x.usage = s.Stream.Usage()
 	status := 200
-	if f, ok := s.Stream.(translate.Failer); err != nil || (ok && f.Failed()) {
+	if f, ok := s.Stream.(translate.Failer); ok && f.Failed() {
 		status = 0
 		s.a.x.broken = true
+		s.a.outcome, s.a.err = OutcomeStreamError, "the provider ended the stream with an error event"
+	} else if err != nil {
+		status = 0
+		s.a.x.broken = true
+		s.a.outcome, s.a.err = OutcomeStreamCut, err.Error()
 	}
 	s.a.finish(keypool.Outcome{Status: status, Header: s.a.header})
 	return out, err
