@@ -150,6 +150,9 @@ type Attempt struct {
 	outcome Outcome
 	err     string
 	stream  *usageStream
+	rec     AttemptRecord
+	// abandoned is set when the attempt was given up unsent.
+	abandoned bool
 }
 
 // finish reports the attempt's outcome to the key pool, once.
@@ -387,9 +390,14 @@ func retryable(status int) bool {
 
 // Failed maps a transport failure (connection refused, reset, timeout) before any answer
 // arrived. The adapter should call Next and send the reply only if Next returns nil.
+// After a stream began, a failure is the stream breaking off (StreamCut).
 func (a *Attempt) Failed(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_unreachable",
 		Message: "provider " + strconv.Quote(a.Provider) + " could not be reached: " + err.Error()})
+	if a.stream != nil {
+		a.StreamCut(err)
+		return r
+	}
 	a.x.lastErr = r
 	a.err = err.Error()
 	a.finish(keypool.Outcome{Status: 0})

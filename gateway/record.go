@@ -219,8 +219,18 @@ func (a *Attempt) end(o Outcome, poolStatus int, err error) {
 	a.finish(keypool.Outcome{Status: poolStatus, Header: a.header})
 }
 
+// Abandon ends an attempt that was never sent (the adapter chose otherwise): the key
+// pool hears no verdict, and the request's record does not list it.
+func (a *Attempt) Abandon() {
+	a.abandoned = true
+	a.finish(keypool.Outcome{Status: 499})
+}
+
 // record appends the attempt's record to its exchange; finish calls it once.
 func (a *Attempt) record(o keypool.Outcome) {
+	if a.abandoned {
+		return
+	}
 	out := a.outcome
 	if out == "" {
 		switch s := o.Status; {
@@ -239,8 +249,21 @@ func (a *Attempt) record(o keypool.Outcome) {
 	if out == OutcomeOK || out == OutcomeClientGone || out.failed() {
 		r.Usage = a.x.usage
 	}
-	if a.x.Endpoint == "" {
-		return
-	}
+	a.rec = r
 	a.x.records = append(a.x.records, r)
+}
+
+// Record returns the attempt's record, once the attempt has ended (ok is false before).
+func (a *Attempt) Record() (r AttemptRecord, ok bool) { return a.rec, a.done }
+
+// AddAttempt adds the record of an attempt made through another exchange of the same
+// client request, for a proxy that splits a request between stages (Envoy's upstream
+// filter makes the attempts of the downstream filter's request). The attempt that
+// answered is the last one added; its usage becomes the request's when the exchange has
+// none of its own.
+func (x *Exchange) AddAttempt(r AttemptRecord) {
+	x.records = append(x.records, r)
+	if r.Usage != nil {
+		x.usage = r.Usage
+	}
 }
