@@ -81,8 +81,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
+	reg, err := policyRegistry()
+	if err != nil {
+		return fmt.Errorf("franca: %w", err)
+	}
 	h.pool, h.poolKey = sharedPool(source, cfg, h.logger)
-	if h.gw, err = gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool)); err != nil {
+	if h.gw, err = gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool), gateway.WithPolicies(reg)); err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
 	for i := range cfg.Providers {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/franca-gw/franca/gateway"
 	"github.com/franca-gw/franca/translate"
@@ -90,6 +91,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 		case <-ctx.Done():
 			t.Stop()
 			rec.status = 499 // the client left; there is no one to answer
+			a.ClientGone(ctx.Err())
 			return true
 		}
 	}
@@ -127,6 +129,7 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 		}
 		if r.Context().Err() != nil {
 			rec.status = 499
+			a.ClientGone(r.Context().Err())
 			return true
 		}
 		a.NoFirstByte()
@@ -135,7 +138,12 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 	if err != nil {
 		if r.Context().Err() != nil {
 			rec.status = 499 // the client left; there is no one to answer
+			a.ClientGone(r.Context().Err())
 			return true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			a.TimedOut(errors.New("no answer within the provider's timeout"))
+			return false
 		}
 		a.Failed(scrub(err))
 		return false
@@ -146,7 +154,12 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 	switch {
 	case ok && a.Raw && (a.Upstream.Stream || isEventStream(resp)):
 		rec.status = resp.StatusCode
-		copyRaw(w, resp)
+		err := copyRaw(w, resp)
+		if err != nil && r.Context().Err() != nil {
+			a.ClientGone(err)
+		} else {
+			a.RawDone(resp.StatusCode, scrub(err))
+		}
 		return true
 	case ok && !a.Raw && a.Upstream.Stream:
 		rec.status = resp.StatusCode
@@ -155,6 +168,15 @@ func (h *Handler) try(w http.ResponseWriter, r *http.Request, a *gateway.Attempt
 	}
 	b, err := readUpstream(resp)
 	if err != nil {
+		if r.Context().Err() != nil {
+			rec.status = 499
+			a.ClientGone(r.Context().Err())
+			return true
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			a.TimedOut(errors.New("the answer did not complete within the provider's timeout"))
+			return false
+		}
 		a.Failed(scrub(err))
 		return false
 	}
@@ -195,13 +217,14 @@ func (h *Handler) stream(client context.Context, w http.ResponseWriter, resp *ht
 			out, ferr = s.Feed(out[:0], buf[:n])
 			if len(out) > 0 {
 				if _, werr := w.Write(out); werr != nil {
-					clientGone(s, a, rec, werr, out)
+					rec.err = werr
+					a.ClientGone(werr)
 					return
 				}
 				rc.Flush()
 			}
 			if ferr != nil {
-				rec.err = ferr
+				rec.err = ferr // the attempt has ended: a malformed stream
 				w.Write(a.StreamError(ferr))
 				rc.Flush()
 				return
@@ -218,27 +241,21 @@ func (h *Handler) stream(client context.Context, w http.ResponseWriter, resp *ht
 			return
 		}
 		if rerr != nil {
+			rec.err = rerr
 			if client.Err() != nil {
-				clientGone(s, a, rec, rerr, out)
+				a.ClientGone(rerr)
 				return
 			}
-			rec.err = rerr
-			// Usage seen so far still counts.
-			s.End(out[:0])
+			if errors.Is(rerr, context.DeadlineExceeded) {
+				a.TimedOut(errors.New("the stream did not complete within the provider's timeout"))
+			} else {
+				a.StreamCut(scrub(rerr))
+			}
 			w.Write(a.StreamError(scrub(rerr)))
 			rc.Flush()
 			return
 		}
 	}
-}
-
-// clientGone ends a stream whose client left: the attempt is closed first, so that the
-// key pool records no failure of the upstream key (a client that hangs up says nothing
-// about the provider), and the usage seen so far is still counted.
-func clientGone(s translate.Stream, a *gateway.Attempt, rec *record, err error, out []byte) {
-	rec.err = err
-	a.Close()
-	s.End(out[:0])
 }
 
 // streamBuf holds the buffers of one stream: the upstream bytes read and the events
@@ -279,8 +296,9 @@ func readAll(r io.Reader, size int) ([]byte, error) {
 	}
 }
 
-// copyRaw sends a passthrough stream as it comes.
-func copyRaw(w http.ResponseWriter, resp *http.Response) {
+// copyRaw sends a passthrough stream as it comes. It returns what broke the copy, or
+// nil when the whole answer went through.
+func copyRaw(w http.ResponseWriter, resp *http.Response) error {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
@@ -291,12 +309,15 @@ func copyRaw(w http.ResponseWriter, resp *http.Response) {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return
+				return werr
 			}
 			rc.Flush()
 		}
+		if err == io.EOF {
+			return nil
+		}
 		if err != nil {
-			return
+			return err
 		}
 	}
 }
@@ -345,7 +366,8 @@ func scrub(err error) error {
 	return err
 }
 
-// record is what the access log says about one request.
+// record is what the adapter knows of a request beyond the exchange: when it began, the
+// status it sent and what broke the answer.
 type record struct {
 	start  time.Time
 	x      *gateway.Exchange
@@ -354,23 +376,35 @@ type record struct {
 	err    error
 }
 
-// log writes one line per request with its usage. Secrets never appear: the upstream key
-// is named by its id.
+// log writes one line per request from the exchange's record. Secrets never appear:
+// the upstream key is named by its id.
 func (h *Handler) log(rec *record) {
-	x := rec.x
-	fields := make([]zap.Field, 0, 14)
+	r := rec.x.Record(rec.status)
+	fields := make([]zap.Field, 0, 18)
 	fields = append(fields,
-		zap.String("endpoint", x.Endpoint),
-		zap.String("virtual_key", x.KeyName),
-		zap.String("model", x.Model),
-		zap.Bool("stream", x.Stream),
-		zap.Int("status", rec.status),
+		zap.String("endpoint", r.Endpoint),
+		zap.String("virtual_key", r.KeyName),
+		zap.String("model", r.Model),
+		zap.Bool("stream", r.Stream),
+		zap.Int("status", r.Status),
+		zap.String("outcome", string(r.Outcome)),
 		zap.Duration("duration", time.Since(rec.start)),
 	)
-	if a := rec.a; a != nil {
-		fields = append(fields, zap.String("provider", a.Provider), zap.String("upstream_model", a.Model), zap.String("upstream_key", a.KeyID))
+	if r.Code != "" {
+		fields = append(fields, zap.String("code", r.Code))
 	}
-	if u := x.Usage(); u != nil {
+	if r.Policy != "" {
+		fields = append(fields, zap.String("policy", r.Policy))
+	}
+	if n := len(r.Attempts); n > 0 {
+		last := &r.Attempts[n-1]
+		fields = append(fields, zap.String("provider", last.Provider), zap.String("upstream_model", last.Model),
+			zap.String("upstream_key", last.KeyID), zap.Int("attempts", n))
+		if n > 1 {
+			fields = append(fields, zap.Array("attempt_outcomes", attemptOutcomes(r.Attempts)))
+		}
+	}
+	if u := r.Usage; u != nil {
 		fields = append(fields,
 			zap.Int("prompt_tokens", u.PromptTokens),
 			zap.Int("completion_tokens", u.CompletionTokens),
@@ -378,12 +412,23 @@ func (h *Handler) log(rec *record) {
 			zap.Int("reasoning_tokens", u.ReasoningTokens()),
 		)
 	}
-	if rec.err != nil {
-		fields = append(fields, zap.String("error", rec.err.Error()))
-	} else if x.Broken() {
-		fields = append(fields, zap.String("error", "the provider ended the stream with an error event"))
+	switch {
+	case rec.err != nil:
+		fields = append(fields, zap.String("error", scrub(rec.err).Error()))
+	case len(r.Attempts) > 0 && r.Attempts[len(r.Attempts)-1].Error != "" && r.Outcome != gateway.OutcomeOK:
+		fields = append(fields, zap.String("error", r.Attempts[len(r.Attempts)-1].Error))
 	}
 	h.logger.Info("request", fields...)
+}
+
+// attemptOutcomes lists attempts as "provider/key: outcome" for the log.
+type attemptOutcomes []gateway.AttemptRecord
+
+func (as attemptOutcomes) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for i := range as {
+		enc.AppendString(as[i].Provider + "/" + as[i].KeyID + ": " + string(as[i].Outcome))
+	}
+	return nil
 }
 
 var _ translate.HeaderGetter = http.Header(nil)

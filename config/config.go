@@ -27,6 +27,29 @@ type Config struct {
 	// Passthrough routes OpenAI endpoints that name no model (files, assistants, threads,
 	// batches …) to a provider.
 	Passthrough Passthrough `json:"passthrough,omitempty"`
+	// Policies are the policy instances a request goes through after it is authenticated
+	// and its model resolved, before any upstream call (docs/extending.md): each may
+	// refuse the request or answer it itself. They run in the order of their types
+	// (documented with each type), then in the order written here.
+	Policies []Policy `json:"policies,omitempty"`
+}
+
+// Policy is one configured instance of a policy type. Without VirtualKeys and Models it
+// applies to every request; with either, only to requests that match both lists given.
+type Policy struct {
+	// Name identifies the instance in logs, errors and the admin API, e.g. "cap-output".
+	Name string `json:"name"`
+	// Type is the registered policy type, e.g. "max_output_tokens". Types are built in,
+	// or added to Caddy as modules in the franca.policies namespace.
+	Type string `json:"type"`
+	// VirtualKeys, when set, limits the policy to requests made with these virtual keys
+	// (by name).
+	VirtualKeys []string `json:"virtual_keys,omitempty"`
+	// Models, when set, limits the policy to requests for these public models.
+	Models []string `json:"models,omitempty"`
+	// Options configure the instance; what they may hold is up to the type. Values are
+	// what encoding/json decodes into any, except that integers are int64.
+	Options map[string]any `json:"options,omitempty"`
 }
 
 // Provider types.

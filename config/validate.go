@@ -31,8 +31,9 @@ var reservedParams = [...]string{"model", "messages", "stream"}
 func (v *validator) validate(c *Config) {
 	providers := v.providers(c.Providers)
 	models := v.models(c.Models, providers, c.Providers)
-	v.virtualKeys(c.VirtualKeys, models)
+	keys := v.virtualKeys(c.VirtualKeys, models)
 	v.routing(&c.Routing)
+	v.policies(c.Policies, keys, models)
 	if r := c.State.Redis; r != nil && r.Address == "" {
 		v.errs.add("state.redis.address", "required (host:port)")
 	}
@@ -210,7 +211,7 @@ func (v *validator) models(ms []Model, providers map[string]int, ps []Provider) 
 	return byName
 }
 
-func (v *validator) virtualKeys(vks []VirtualKey, models map[string]int) {
+func (v *validator) virtualKeys(vks []VirtualKey, models map[string]int) map[string]int {
 	names := make(map[string]int, len(vks))
 	hashes := make(map[string]int, len(vks))
 	for i := range vks {
@@ -246,6 +247,42 @@ func (v *validator) virtualKeys(vks []VirtualKey, models map[string]int) {
 		for j, perm := range k.Permissions {
 			if perm != PermissionStatus {
 				v.errs.add(joinIndex(path+".permissions", j), "unknown permission "+quote(perm)+hint(perm, []string{PermissionStatus}))
+			}
+		}
+	}
+	return names
+}
+
+// policies checks the policy instances' names and selectors. Whether a type exists and
+// its options fit is the gateway's to say: types are registered where it is built.
+func (v *validator) policies(ps []Policy, keys, models map[string]int) {
+	names := make(map[string]int, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		path := joinIndex("policies", i)
+		switch {
+		case p.Name == "":
+			v.errs.add(path+".name", "required")
+		case !validName(p.Name):
+			v.errs.add(path+".name", quote(p.Name)+" may only contain letters, digits, '.', '_' and '-'")
+		default:
+			if first, dup := names[p.Name]; dup {
+				v.errs.add(path+".name", quote(p.Name)+" is already the name of policies["+strconv.Itoa(first)+"]")
+			} else {
+				names[p.Name] = i
+			}
+		}
+		if p.Type == "" {
+			v.errs.add(path+".type", "required")
+		}
+		for j, k := range p.VirtualKeys {
+			if _, ok := keys[k]; !ok {
+				v.errs.add(joinIndex(path+".virtual_keys", j), "no virtual key named "+quote(k)+didYouMean(k, keysOf(keys)))
+			}
+		}
+		for j, m := range p.Models {
+			if _, ok := models[m]; !ok {
+				v.errs.add(joinIndex(path+".models", j), "no model named "+quote(m)+didYouMean(m, keysOf(models)))
 			}
 		}
 	}

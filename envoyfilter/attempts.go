@@ -55,6 +55,15 @@ type requestAttempts struct {
 	since time.Time
 	// tried are the keys of the attempts so far, as provider and key id.
 	tried [][2]string
+	// records are the records of the attempts that ended, for the request's record.
+	records []gateway.AttemptRecord
+}
+
+// ended adds the record of a, which has ended, to the request's.
+func (r *requestAttempts) ended(a *gateway.Attempt) {
+	if rec, ok := a.Record(); ok && len(r.records) < maxTried {
+		r.records = append(r.records, rec)
+	}
 }
 
 // requests are the VM's requests with attempts, by headerRequest.
@@ -71,6 +80,7 @@ func (rs requests) prime(id string, x *gateway.Exchange) {
 	}
 	if r.open != nil {
 		r.open.Failed(errAbandoned)
+		r.ended(r.open)
 		r.open = nil
 	}
 	for _, k := range r.tried {
@@ -94,37 +104,41 @@ func (rs requests) begin(id string, a *gateway.Attempt, now time.Time) {
 	}
 }
 
-// settle notes that a's outcome reached the pool. When last is set (a success, an
-// answer Envoy does not retry) no retry follows, and the request's record goes.
-func (rs requests) settle(id string, a *gateway.Attempt, last bool) {
+// settle notes that a's outcome reached the pool. The request's attempts are kept for
+// its record until its downstream stream is done (or sweep drops them).
+func (rs requests) settle(id string, a *gateway.Attempt) {
 	r := rs[id]
 	if r == nil {
 		return
 	}
 	if r.open == a {
 		r.open = nil
-	}
-	if last {
-		delete(rs, id)
+		r.ended(a)
 	}
 }
 
 // done ends the request id: its downstream stream is over. An attempt still open failed
-// when failed is set, else it is closed.
-func (rs requests) done(id string, failed error) {
+// when failed is set, else its client went away. It returns the records of the
+// request's attempts.
+func (rs requests) done(id string, failed error) []gateway.AttemptRecord {
 	r := rs[id]
 	if r == nil {
-		return
+		return nil
 	}
 	delete(rs, id)
-	if r.open == nil {
-		return
+	if r.open != nil {
+		if failed != nil {
+			r.open.Failed(failed)
+		} else {
+			r.open.ClientGone(errClientGone)
+		}
+		r.open.Close()
+		r.ended(r.open)
 	}
-	if failed != nil {
-		r.open.Failed(failed)
-	}
-	r.open.Close()
+	return r.records
 }
+
+var errClientGone = errors.New("the client went away before the answer was complete")
 
 // sweep drops what no callback will end: attempts open for attemptMaxAge (closed), and
 // failed requests no retry came for within triedMaxAge.

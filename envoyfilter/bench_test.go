@@ -46,7 +46,7 @@ func benchGateway(b *testing.B) *gateway.Gateway {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g, err := gateway.New(cfg)
+	g, err := gateway.New(cfg, gateway.WithPolicies(builtinPolicies(b)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,8 @@ type downstream struct {
 	status  int
 	// id names the request for the upstream filter (headerRequest), once forwarded.
 	id string
+	// x is the request's exchange, once routed: the source of its record.
+	x *gateway.Exchange
 }
 
 // OnHttpRequestHeaders removes headers only the filter may set, authenticates the virtual
@@ -114,6 +117,7 @@ func (d *downstream) route(body []byte) types.Action {
 		Method: d.headers.Get(":method"), Path: path, Query: query,
 		Header: d.headers, Body: body, Now: now,
 	})
+	d.x = x
 	if x.Reply != nil {
 		return d.reply(x.Reply)
 	}
@@ -131,7 +135,7 @@ func (d *downstream) route(body []byte) types.Action {
 			return d.reply(x.Reply)
 		}
 		// Next chose a real provider of the mock's priority: Envoy sends the request.
-		a.Close()
+		a.Abandon()
 	}
 	// A mock behind a real provider cannot be a cluster: it is left out.
 	cluster := make([]byte, 0, 64)
@@ -170,7 +174,7 @@ func (d *downstream) route(body []byte) types.Action {
 }
 
 func (d *downstream) reply(r *gateway.Reply) types.Action {
-	d.replied = true
+	d.replied, d.status = true, r.Status
 	sendReply(r)
 	return types.ActionPause
 }
@@ -186,12 +190,12 @@ func (d *downstream) fail(what string, err error) types.Action {
 // unknown cluster, body over the buffer limit), which come as plain text, so that the
 // client gets an error in OpenAI's shape like every other.
 func (d *downstream) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
-	if d.replied || endOfStream {
+	if d.replied {
 		return types.ActionContinue
 	}
 	status, _ := proxywasm.GetHttpResponseHeader(":status")
 	d.status, _ = strconv.Atoi(status)
-	if d.status < 400 {
+	if d.status < 400 || endOfStream {
 		return types.ActionContinue
 	}
 	ct, _ := proxywasm.GetHttpResponseHeader("content-type")
@@ -251,15 +255,38 @@ func proxyError(status int, text string) *translate.Error {
 // OnHttpStreamDone ends the request's upstream attempt if Envoy left it open (see
 // attempts.go) and gives the collector its chance between requests.
 func (d *downstream) OnHttpStreamDone() {
+	var attempts []gateway.AttemptRecord
 	if d.id != "" {
 		var failed error
 		if r := d.p.vm.requests[d.id]; r != nil && r.open != nil {
 			failed = d.upstreamFailure()
 		}
-		d.p.vm.requests.done(d.id, failed)
+		attempts = d.p.vm.requests.done(d.id, failed)
 	}
-	d.headers, d.caller = nil, nil
+	if d.x != nil {
+		d.logRecord(attempts)
+	}
+	d.headers, d.caller, d.x = nil, nil, nil
 	d.p.vm.gc.streamDone()
+}
+
+// logRecord writes the request's record, with the attempts the upstream filter made
+// for it, as one log line (the Caddy module's access log line has the same fields).
+// A request whose answer never began is recorded with status 499: the client left.
+func (d *downstream) logRecord(attempts []gateway.AttemptRecord) {
+	for _, a := range attempts {
+		d.x.AddAttempt(a)
+	}
+	status := d.status
+	if status == 0 {
+		status = 499
+	}
+	b, err := json.Marshal(d.x.Record(status))
+	if err != nil {
+		proxywasm.LogErrorf("franca: encoding the request record: %v", err)
+		return
+	}
+	proxywasm.LogInfof("franca: request %s", b)
 }
 
 // without returns h without the fields named name.

@@ -29,6 +29,7 @@ func TestDownstreamLocalReplies(t *testing.T) {
 		{"bad JSON", chatRequest(`{"model":"claude","messages":[`), 400, "invalid_json"},
 		{"wrong type", chatRequest(`{"model":"claude","messages":"hi"}`), 400, "invalid_type"},
 		{"oversize", chatRequest(big), 413, "request_too_large"},
+		{"refused by a policy", chatRequest(`{"model":"claude","messages":[{"role":"user","content":"hi"}],"max_tokens":5000}`), 400, "invalid_value"},
 		{"only unavailable provider", chatRequest(`{"model":"only-deepseek","messages":[{"role":"user","content":"hi"}]}`), 503, "provider_unavailable"},
 		{"status without permission", request{method: "GET", path: "/v1/status", header: [][2]string{{"authorization", "Bearer " + clientKey}}}, 403, "permission_denied"},
 		{"models list", request{method: "GET", path: "/v1/models", header: [][2]string{{"authorization", "Bearer " + narrowKey}}}, 200, ""},

@@ -23,6 +23,7 @@ import (
 
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/gateway/policies"
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
 	"github.com/franca-gw/franca/internal/fake/geminifake"
@@ -73,7 +74,8 @@ func testConfig() []byte {
     {"name": "narrow", "hash": "` + config.HashKey(narrowKey) + `", "models": ["mock-chat"]}
   ],
   "limits": {"max_request_bytes": 4096},
-  "routing": {"breaker_failures": 1000000}
+  "routing": {"breaker_failures": 1000000},
+  "policies": [{"name": "cap", "type": "max_output_tokens", "models": ["claude"], "options": {"limit": 1000}}]
 }`)
 }
 
@@ -443,7 +445,7 @@ func oracle(t testing.TB, body, provider string, status int, header http.Header,
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(cfg)
+	g, err := gateway.New(cfg, gateway.WithPolicies(builtinPolicies(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +480,7 @@ func coreReply(t testing.TB, q request) *gateway.Reply {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(cfg)
+	g, err := gateway.New(cfg, gateway.WithPolicies(builtinPolicies(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,4 +496,14 @@ func coreReply(t testing.TB, q request) *gateway.Reply {
 		t.Fatalf("the core routes %s %s", q.method, q.path)
 	}
 	return x.Reply
+}
+
+// builtinPolicies is the registry the filter builds its gateways with.
+func builtinPolicies(t testing.TB) *gateway.Registry {
+	t.Helper()
+	reg, err := policies.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -173,7 +173,7 @@ func coreAllResting(t *testing.T, model string, waits []string) *gateway.Reply {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(cfg, gateway.WithClock(func() time.Time { return now }))
+	g, err := gateway.New(cfg, gateway.WithClock(func() time.Time { return now }), gateway.WithPolicies(builtinPolicies(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

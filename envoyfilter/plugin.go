@@ -12,6 +12,7 @@ import (
 
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/gateway/policies"
 	"github.com/franca-gw/franca/translate"
 )
 
@@ -83,8 +84,14 @@ func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	// The key states (cooldowns, breakers) live in the VM's pool for these providers,
 	// shared with the other root, and cooldowns with the other VMs (shared.go).
+	// Policy types are compiled in: the built-in ones (docs/extending.md).
+	reg, err := policies.Registry()
+	if err != nil {
+		proxywasm.LogCriticalf("franca: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
 	sp := p.vm.acquirePool(cfg)
-	gw, err := gateway.New(cfg, gateway.WithClock(p.vm.now), gateway.WithRand(rand.Float64), gateway.WithPool(sp.pool))
+	gw, err := gateway.New(cfg, gateway.WithClock(p.vm.now), gateway.WithRand(rand.Float64), gateway.WithPool(sp.pool), gateway.WithPolicies(reg))
 	if err != nil {
 		p.vm.releasePool(sp)
 		proxywasm.LogCriticalf("franca: invalid configuration: %v", err)

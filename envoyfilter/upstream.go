@@ -226,8 +226,8 @@ func (u *upstream) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
 	u.answer = answerWhole
 	if endOfStream {
 		// No body to map: keep the mapped status and header.
-		reply, retry := u.a.Response(u.status, u.header, nil)
-		u.settle(!retry)
+		reply, _ := u.a.Response(u.status, u.header, nil)
+		u.settle()
 		u.setResponseHeaders(reply.Status, reply.Header, -1)
 		return types.ActionContinue
 	}
@@ -260,8 +260,8 @@ func (u *upstream) OnHttpResponseBody(size int, endOfStream bool) types.Action {
 		}
 	}
 	// The outcome (status, rate-limit fields, time to first byte) goes to the key pool.
-	reply, retry := u.a.Response(u.status, u.header, body)
-	u.settle(!retry)
+	reply, _ := u.a.Response(u.status, u.header, body)
+	u.settle()
 	// Envoy's retry policy decides on the mapped status: a 429, a 5xx or a rejected
 	// upstream credential (mapped to 502) is retried on the next priority.
 	u.setResponseHeaders(reply.Status, reply.Header, len(reply.Body))
@@ -287,9 +287,9 @@ func (u *upstream) transcode(size int, endOfStream bool) types.Action {
 			u.broken = true
 			out = append(out, u.a.StreamError(ferr)...)
 			proxywasm.LogWarnf("franca-upstream: stream from %s broke: %v", u.provider, ferr)
-			// A stream that breaks off counts against the key, as one that ends early.
-			u.a.Failed(ferr)
-			u.settle(true)
+			// The attempt has ended: a malformed stream counts against the key, with its
+			// usage so far.
+			u.settle()
 		}
 	}
 	if endOfStream && !u.broken {
@@ -300,7 +300,7 @@ func (u *upstream) transcode(size int, endOfStream bool) types.Action {
 			out = append(out, u.a.StreamError(err)...)
 			proxywasm.LogWarnf("franca-upstream: stream from %s ended early: %v", u.provider, err)
 		}
-		u.settle(true)
+		u.settle()
 		u.recordUsage()
 	}
 	if err := proxywasm.ReplaceHttpResponseBody(out); err != nil {
@@ -377,17 +377,16 @@ func (u *upstream) fail(status int, code, msg string) types.Action {
 // rawDone reports a passthrough answer that went through whole.
 func (u *upstream) rawDone() {
 	u.a.Response(u.status, u.header, nil)
-	u.settle(true)
+	u.settle()
 }
 
-// settle notes that the attempt's outcome reached the key pool; last says that no retry
-// of the request follows it (a success, an answer Envoy does not retry, a stream).
-func (u *upstream) settle(last bool) { u.p.vm.requests.settle(u.rid, u.a, last) }
+// settle notes that the attempt's outcome reached the key pool.
+func (u *upstream) settle() { u.p.vm.requests.settle(u.rid, u.a) }
 
 // abandon ends an attempt that is not sent after all.
 func (u *upstream) abandon() {
-	u.a.Close()
-	u.settle(true)
+	u.a.Abandon()
+	u.settle()
 	u.a = nil
 }
 
@@ -398,7 +397,7 @@ func (u *upstream) abandon() {
 func (u *upstream) OnHttpStreamDone() {
 	if u.a != nil {
 		u.a.Close()
-		u.settle(false)
+		u.settle()
 	}
 	u.headers, u.header, u.x, u.a, u.stream, u.out = nil, nil, nil, nil, nil, nil
 	u.p.vm.gc.streamDone()

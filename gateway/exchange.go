@@ -26,6 +26,9 @@ type Exchange struct {
 	Model string
 	// Stream is true when the client asked for a streamed answer.
 	Stream bool
+	// Policy names the policy instance that answered the request itself (a refusal, a
+	// reply of its own), or is "".
+	Policy string
 
 	g          *Gateway
 	route      *route
@@ -42,6 +45,7 @@ type Exchange struct {
 	usage      *schema.Usage
 	lastErr    *Reply
 	broken     bool // the answer's stream ended in an error
+	records    []AttemptRecord
 }
 
 // Reply is an answer for the client.
@@ -105,7 +109,8 @@ func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Tim
 	a.Delay = delay
 	a.sent = now.Add(delay)
 	if a.Reply != nil {
-		a.finish(a.outcome)
+		a.status = a.Reply.Status
+		a.finish(a.local)
 	}
 	return a
 }
@@ -119,14 +124,14 @@ func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Tim
 // the invalid-key cooldown (an hour by default), reloads included.
 func (a *Attempt) mockReply(status int, h translate.Headers, body []byte, usage *schema.Usage) {
 	a.Reply = &Reply{Status: status, Header: h, Body: body}
-	a.outcome = keypool.Outcome{Status: status, Header: h}
+	a.local = keypool.Outcome{Status: status, Header: h}
 	if status < 300 {
 		a.x.usage = usage
 		return
 	}
 	if e, rejected := a.upstreamError(status, h, body); rejected {
 		a.Reply = errorReply(e)
-		a.outcome.Status = 400 // the request asked for it; the key is fine
+		a.local.Status = 400 // the request asked for it; the key is fine
 	}
 }
 
@@ -164,8 +169,18 @@ type Attempt struct {
 	header translate.HeaderGetter
 	ttfb   time.Duration
 	done   bool
-	// outcome is what a local Reply tells the key pool.
-	outcome keypool.Outcome
+	// local is what a local Reply (the mock's) tells the key pool.
+	local keypool.Outcome
+
+	// For the attempt's record: the provider's status, how the attempt ended when the
+	// adapter said more than a status, what went wrong, and the stream.
+	status  int
+	outcome Outcome
+	err     string
+	stream  *usageStream
+	rec     AttemptRecord
+	// abandoned is set when the attempt was given up unsent.
+	abandoned bool
 }
 
 // finish reports the attempt's outcome to the key pool, once.
@@ -185,6 +200,7 @@ func (a *Attempt) finish(o keypool.Outcome) {
 	// A key's failure counts once per client request towards its circuit breaker.
 	o.Repeat = a.x.triedBefore(a.key)
 	a.x.g.pool.Done(a.key, o, now)
+	a.record(o)
 }
 
 // Close ends the attempt if nothing else did: a client that went away, an adapter that
@@ -329,6 +345,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	if a.header == nil {
 		a.ResponseHeader(h)
 	}
+	a.status = status
 	if status >= 200 && status < 300 {
 		if a.Raw {
 			a.finish(keypool.Outcome{Status: status, Header: h})
@@ -347,6 +364,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 			r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "bad_upstream_response",
 				Message: "provider " + strconv.Quote(a.Provider) + " answered with a body Franca could not read: " + err.Error()})
 			a.x.lastErr = r
+			a.outcome, a.err = OutcomeMalformed, err.Error()
 			a.finish(keypool.Outcome{Status: 502, Header: h})
 			return r, true
 		}
@@ -357,6 +375,10 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	e, rejected := a.upstreamError(status, h, body)
 	r := errorReply(e)
 	a.x.lastErr = r
+	a.err = e.Code
+	if a.err == "" {
+		a.err = e.Message
+	}
 	outcome := status
 	switch {
 	case rejected:
@@ -423,10 +445,16 @@ func retryable(status int) bool {
 
 // Failed maps a transport failure (connection refused, reset, timeout) before any answer
 // arrived. The adapter should call Next and send the reply only if Next returns nil.
+// After a stream began, a failure is the stream breaking off (StreamCut).
 func (a *Attempt) Failed(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "upstream_unreachable",
 		Message: "provider " + strconv.Quote(a.Provider) + " could not be reached: " + err.Error()})
+	if a.stream != nil {
+		a.StreamCut(err)
+		return r
+	}
 	a.x.lastErr = r
+	a.err = err.Error()
 	a.finish(keypool.Outcome{Status: 0})
 	return r
 }
@@ -439,6 +467,7 @@ func (a *Attempt) NoFirstByte() *Reply {
 	r := errorReply(&translate.Error{Status: 504, Type: translate.TypeServer, Code: "upstream_timeout",
 		Message: "provider " + strconv.Quote(a.Provider) + " sent no response within " + a.FirstByteTimeout.String() + " (its first_byte_timeout)"})
 	a.x.lastErr = r
+	a.outcome, a.err = OutcomeTimeout, "no response header within the first_byte_timeout of "+a.FirstByteTimeout.String()
 	a.finish(keypool.Outcome{Status: 0})
 	return r
 }
@@ -449,7 +478,9 @@ func (a *Attempt) Stream() translate.Stream {
 	if a.Raw {
 		return nil
 	}
-	return &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
+	a.stream = &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
+	a.status = 200
+	return a.stream
 }
 
 // StreamError returns the event that ends a stream broken after it started, in OpenAI's
@@ -477,9 +508,10 @@ type usageStream struct {
 func (s *usageStream) Feed(dst, p []byte) ([]byte, error) {
 	out, err := s.Stream.Feed(dst, p)
 	if err != nil {
-		s.a.x.usage = s.Stream.Usage()
+		// A stream Franca cannot read (or an event over the reader's bound): a failure
+		// of the key, with the usage seen so far.
 		s.a.x.broken = true
-		s.a.finish(keypool.Outcome{Status: 0, Header: s.a.header})
+		s.a.end(OutcomeMalformed, 0, err)
 	}
 	return out, err
 }
@@ -488,9 +520,14 @@ func (s *usageStream) End(dst []byte) ([]byte, error) {
 	out, err := s.Stream.End(dst)
 	s.a.x.usage = s.Stream.Usage()
 	status := 200
-	if f, ok := s.Stream.(translate.Failer); err != nil || (ok && f.Failed()) {
+	if f, ok := s.Stream.(translate.Failer); ok && f.Failed() {
 		status = 0
 		s.a.x.broken = true
+		s.a.outcome, s.a.err = OutcomeStreamError, "the provider ended the stream with an error event"
+	} else if err != nil {
+		status = 0
+		s.a.x.broken = true
+		s.a.outcome, s.a.err = OutcomeStreamCut, err.Error()
 	}
 	s.a.finish(keypool.Outcome{Status: status, Header: s.a.header})
 	return out, err

@@ -40,6 +40,8 @@ type Gateway struct {
 	now         func() time.Time
 	rand        func() float64
 	providers   []*provider // in configuration order, for status
+	registry    *Registry
+	policies    []*policyInstance // in the order they run
 }
 
 // Option changes how New builds a Gateway.
@@ -214,6 +216,13 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		g.keys[k.Hash] = vk
 		g.keyNames[k.Name] = vk
+	}
+	if len(cfg.Policies) > 0 {
+		ps, err := buildPolicies(cfg.Policies, g.registry)
+		if err != nil {
+			return nil, err
+		}
+		g.policies = ps
 	}
 	if name := cfg.Passthrough.Provider; name != "" {
 		g.passthrough = providers[name]

@@ -78,10 +78,11 @@ func (g *Gateway) Authenticate(h translate.HeaderGetter, now time.Time) (*Caller
 // Handle routes r, whose header Authenticate accepted, on behalf of the caller: r is
 // the whole request, body included. The returned exchange either holds the complete
 // Reply or hands out upstream attempts with Next.
-func (c *Caller) Handle(r *Request) *Exchange { return c.g.route(c.vk, r) }
+func (c *Caller) Handle(r *Request) *Exchange { return c.g.route(c.vk, r, true) }
 
-// route handles r on behalf of the authenticated key vk.
-func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
+// route handles r on behalf of the authenticated key vk. admit says whether the admit
+// phase's policies run: they run once per client request, not again in a later stage.
+func (g *Gateway) route(vk *virtualKey, r *Request, admit bool) *Exchange {
 	x := &Exchange{created: r.Now.Unix(), g: g, deadline: r.Now.Add(time.Duration(g.routing.Deadline))}
 	endpoint := apiPath(r.Path)
 	x.KeyName = vk.cfg.Name
@@ -125,6 +126,9 @@ func (g *Gateway) route(vk *virtualKey, r *Request) *Exchange {
 	default:
 		x.Endpoint = EndpointPassthrough
 		g.routePassthrough(x, vk, r, endpoint)
+	}
+	if admit && x.Endpoint != EndpointModels && x.Endpoint != EndpointStatus {
+		x.admit(r)
 	}
 	return x
 }

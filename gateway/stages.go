@@ -29,7 +29,7 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 	if err := usable(vk, r.Now); err != nil {
 		return (&Exchange{created: r.Now.Unix()}).fail(err)
 	}
-	return g.route(vk, r)
+	return g.route(vk, r, false)
 }
 
 // Providers returns the names of the providers that can serve the exchange now, in the

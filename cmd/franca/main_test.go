@@ -49,6 +49,14 @@ virtual_keys:
   - name: demo
     hash: ${DEMO_HASH}
 `,
+	"policies.yaml": `
+providers: [{name: mock, type: mock}]
+models: [{name: chat, targets: [{provider: mock}]}]
+policies:
+  - {name: cap, type: max_output_tokens, options: {limit: 100}}
+  - {name: team, type: require_header, options: {header: X-Team}}
+  - {name: broken, type: max_output_tokens, options: {limit: 0}}
+`,
 	"one.json":    `{"providers": [{"name": "m", "type": "mock"}], "models": [{"name": "a", "targets": [{"provider": "m"}]}]}`,
 	"broken.json": `{"providers": [}`,
 }
@@ -85,6 +93,13 @@ func TestRun(t *testing.T) {
 				"bad.yaml:6: models[0].targets[0].provider: no provider named \"opneai\" (did you mean openai?)\n" +
 				"bad.yaml:9: virtual_keys[0].hash: required, but ${DEMO_HASH} expanded to \"\": is DEMO_HASH set?\n",
 			env: map[string]string{},
+		},
+		{
+			name: "validate policies",
+			args: []string{"validate", "policies.yaml"},
+			code: 1,
+			errs: "policies.yaml: warning: policies[1].type: \"require_header\" is not a built-in policy type (max_output_tokens); it needs a Caddy built with the module franca.policies.require_header\n" +
+				"policies.yaml: policies[2].options.limit: must be at least 1\n",
 		},
 		{
 			name: "validate json",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway/policies"
 )
 
 const validateUsage = "usage: franca validate FILE"
@@ -54,6 +55,9 @@ func (c *cli) validate(args []string) int {
 			fmt.Fprintf(c.stderr, "%s: warning: provider %s: %s left out: %s\n", file, p.Name, plural(n, "key"), strings.Join(p.DroppedKeyReasons(), "; "))
 		}
 	}
+	if !c.validatePolicies(file, cfg) {
+		return 1
+	}
 	fmt.Fprintf(c.stdout, "ok: %s, %s, %s\n",
 		plural(len(cfg.Providers), "provider"), plural(len(cfg.Models), "model"), plural(len(cfg.VirtualKeys), "virtual key"))
 	return 0
@@ -82,4 +86,32 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// validatePolicies makes the policy instances of the built-in types, which checks their
+// options. A type that is not built in is a warning, not an error: Caddy may have been
+// built with a franca.policies module that adds it.
+func (c *cli) validatePolicies(file string, cfg *config.Config) bool {
+	if len(cfg.Policies) == 0 {
+		return true
+	}
+	reg, err := policies.Registry()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "franca validate: %v\n", err)
+		return false
+	}
+	ok := true
+	for i := range cfg.Policies {
+		p := &cfg.Policies[i]
+		if _, known := reg.Lookup(p.Type); !known {
+			fmt.Fprintf(c.stderr, "%s: warning: policies[%d].type: %q is not a built-in policy type (%s); it needs a Caddy built with the module franca.policies.%s\n",
+				file, i, p.Type, strings.Join(reg.Names(), ", "), p.Type)
+			continue
+		}
+		if err := reg.Check(i, p); err != nil {
+			fmt.Fprintf(c.stderr, "%s: %v\n", file, err)
+			ok = false
+		}
+	}
+	return ok
 }
