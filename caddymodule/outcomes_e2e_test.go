@@ -106,7 +106,7 @@ routing: {breaker_failures: 100}
 		"malformed":   {"status": 200.0, "upstream_key": "ant-1", "prompt_tokens": 25.0, "completion_tokens": 1.0},
 		"stream_cut":  {"status": 200.0, "upstream_key": "ant-1", "prompt_tokens": 25.0, "completion_tokens": 1.0},
 		"client_gone": {"status": 200.0, "upstream_key": "ant-1", "prompt_tokens": 25.0, "completion_tokens": 1.0},
-		"ok":          {"status": 200.0, "upstream_key": "oa-1", "endpoint": "passthrough", "attempts": 1.0},
+		"ok":          {"status": 200.0, "upstream_key": "oa-1", "endpoint": "passthrough"},
 	} {
 		line, ok := byOutcome[outcome]
 		if !ok {

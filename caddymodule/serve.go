@@ -399,10 +399,7 @@ func (h *Handler) log(rec *record) {
 	if n := len(r.Attempts); n > 0 {
 		last := &r.Attempts[n-1]
 		fields = append(fields, zap.String("provider", last.Provider), zap.String("upstream_model", last.Model),
-			zap.String("upstream_key", last.KeyID), zap.Int("attempts", n))
-		if n > 1 {
-			fields = append(fields, zap.Array("attempt_outcomes", attemptOutcomes(r.Attempts)))
-		}
+			zap.String("upstream_key", last.KeyID), zap.Array("attempts", attemptRecords(r.Attempts)))
 	}
 	if u := r.Usage; u != nil {
 		fields = append(fields,
@@ -421,12 +418,38 @@ func (h *Handler) log(rec *record) {
 	h.logger.Info("request", fields...)
 }
 
-// attemptOutcomes lists attempts as "provider/key: outcome" for the log.
-type attemptOutcomes []gateway.AttemptRecord
+// attemptRecords writes the request's attempts into the log line, each as an object
+// with the fields of gateway.AttemptRecord.
+type attemptRecords []gateway.AttemptRecord
 
-func (as attemptOutcomes) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+func (as attemptRecords) MarshalLogArray(enc zapcore.ArrayEncoder) error {
 	for i := range as {
-		enc.AppendString(as[i].Provider + "/" + as[i].KeyID + ": " + string(as[i].Outcome))
+		if err := enc.AppendObject(attemptRecord{&as[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type attemptRecord struct{ *gateway.AttemptRecord }
+
+func (a attemptRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("provider", a.Provider)
+	enc.AddString("upstream_model", a.Model)
+	if a.KeyID != "" {
+		enc.AddString("upstream_key", a.KeyID)
+	}
+	enc.AddInt("status", a.Status)
+	enc.AddString("outcome", string(a.Outcome))
+	if a.Error != "" {
+		enc.AddString("error", a.Error)
+	}
+	if a.TTFB > 0 {
+		enc.AddDuration("ttfb", a.TTFB)
+	}
+	if u := a.Usage; u != nil {
+		enc.AddInt("prompt_tokens", u.PromptTokens)
+		enc.AddInt("completion_tokens", u.CompletionTokens)
 	}
 	return nil
 }
