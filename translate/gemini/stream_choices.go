@@ -3,6 +3,7 @@ package gemini
 import (
 	"strconv"
 
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
 )
 
@@ -14,24 +15,11 @@ func (s *stream) choice(k int) *choiceState {
 	return &s.choices[k]
 }
 
-// open writes the start of a chunk for choice k up to the inside of its delta, with the
-// role on the choice's first chunk.
-func (s *stream) open(k int, c *choiceState) {
-	s.out = append(s.out, s.head...)
-	s.out = append(s.out, `{"index":`...)
-	s.out = jsonx.AppendInt(s.out, k)
-	s.out = append(s.out, `,"delta":{`...)
-	if !c.started {
-		c.started = true
-		s.out = append(s.out, `"role":"assistant"`...)
-	}
-}
-
-// sep writes a comma unless the delta object was just opened.
-func (s *stream) sep() {
-	if s.out[len(s.out)-1] != '{' {
-		s.out = append(s.out, ',')
-	}
+// open resets s.ev to an event of kind kind for choice k, with the role on the choice's
+// first event.
+func (s *stream) open(kind event.Kind, k int, c *choiceState) {
+	s.ev = event.Event{Kind: kind, Choice: k, Role: !c.started}
+	c.started = true
 }
 
 // The members read from a part, a functionCall and a promptFeedback.
@@ -40,8 +28,6 @@ var (
 	callKeys     = [...]string{"name", "args", "id"}
 	feedbackKeys = [...]string{"blockReason"}
 )
-
-const chunkTail = "},\"finish_reason\":null}]}\n\n"
 
 // candidates walks the candidates array sc is at, counting them in n.
 func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
@@ -61,15 +47,13 @@ func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
 }
 
 // candidate handles the candidate sc is at, the pos-th of its event. Gemini writes a
-// candidate's index and logprobs after its content, so the content is written as choice
-// pos at once, and written again in the rare case that the index says otherwise or
-// logprobs are to go with it.
+// candidate's index and logprobs after its content, so the content is skipped at first
+// and walked once the index and logprobs are known.
 func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 	k := pos
 	if k >= maxChoices {
 		return errMalformed("more than " + strconv.Itoa(maxChoices) + " candidates")
 	}
-	mark, saved := len(s.out), *s.choice(k)
 	var reason, index, logprobs []byte
 	var content jsonx.Scanner // at the content, to walk it again
 	hasContent := false
@@ -84,9 +68,7 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 		switch string(key) {
 		case "content":
 			content, hasContent = *sc, true
-			if _, err := s.content(sc, k, nil); err != nil {
-				return err
-			}
+			sc.Skip()
 		case "finishReason":
 			reason = sc.Value()
 		case "index":
@@ -107,37 +89,33 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 		}
 		k = n
 	}
-	wroteLogprobs := false
-	if k != pos || logprobs != nil {
-		// Undo what was written as choice pos, and write the content again.
-		*s.choice(pos) = saved
-		s.out = s.out[:mark]
-		if hasContent {
-			var err error
-			if wroteLogprobs, err = s.content(&content, k, logprobs); err != nil {
-				return err
-			}
+	var lp []byte // the logprobs in OpenAI's shape
+	if logprobs != nil {
+		s.lpBuf = appendLogprobsJSON(s.lpBuf[:0], logprobs)
+		lp = s.lpBuf
+	}
+	if hasContent {
+		wrote, err := s.content(&content, k, lp)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			lp = nil
 		}
 	}
 	c := s.choice(k)
 	if jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
-		s.open(k, c)
-		s.out = append(s.out, '}')
-		if logprobs != nil && !wroteLogprobs {
-			s.out = append(s.out, `,"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, logprobs)
-		}
-		s.out = append(s.out, `,"finish_reason":"`...)
-		s.out = append(s.out, finishReason(reason[1:len(reason)-1], c.calls > 0)...)
-		s.out = append(s.out, "\"}]}\n\n"...)
+		s.open(event.Finish, k, c)
+		s.ev.Logprobs = lp
+		s.ev.Reason = finishReason(reason[1:len(reason)-1], c.calls > 0)
 		c.finished = true
+		return s.send()
 	}
 	return nil
 }
 
-// content writes the parts of the content object sc is at as chunks of choice k, the
-// first text chunk with logprobs when they are given. It reports whether it wrote the
-// logprobs.
+// content sends the parts of the content object sc is at as events of choice k, the
+// first text with logprobs when they are given. It reports whether it sent the logprobs.
 func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 	wroteLogprobs := false
 	if !sc.EnterObject() {
@@ -174,9 +152,9 @@ func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error
 	return wroteLogprobs, nil
 }
 
-// part writes the chunk for the part sc is at: text, thought text or a function call.
-// Parts with nothing to show (an empty text, a lone thought signature) write nothing, and
-// nothing is written for a finished choice. It reports whether it wrote the logprobs.
+// part sends the event for the part sc is at: text, thought text or a function call.
+// Parts with nothing to show (an empty text, a lone thought signature) send nothing, and
+// nothing is sent for a finished choice. It reports whether it sent the logprobs.
 func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 	var v [4][]byte
 	if !fields(sc, partKeys[:], v[:]) {
@@ -192,28 +170,22 @@ func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 			return false, err
 		}
 	case jsonx.IsString(text) && len(text) > 2:
-		s.open(k, c)
-		s.sep()
+		kind := event.Text
 		if string(thought) == "true" {
-			s.out = append(s.out, `"reasoning_content":`...)
-		} else {
-			s.out = append(s.out, `"content":`...)
+			kind = event.Reasoning
 		}
-		s.out = jsonx.AppendLiteral(s.out, text)
-		if logprobs != nil {
-			s.out = append(s.out, `},"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, logprobs)
-			s.out = append(s.out, chunkTail[1:]...)
-			wrote = true
-		} else {
-			s.out = append(s.out, chunkTail...)
+		s.open(kind, k, c)
+		s.ev.Text, s.ev.Lit, s.ev.Logprobs = text, event.LitText, logprobs
+		wrote = logprobs != nil
+		if err := s.send(); err != nil {
+			return false, err
 		}
 	}
 	return wrote, nil
 }
 
-// functionCall writes the functionCall object call (with the part's thoughtSignature
-// sig) as one tool_calls delta.
+// functionCall sends the functionCall object call (with the part's thoughtSignature
+// sig) as one ToolCall event holding all its arguments.
 func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
 	var v [3][]byte
 	sc := jsonx.NewScanner(call)
@@ -239,37 +211,28 @@ func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
 	if err != nil {
 		return err
 	}
-	s.open(k, c)
-	s.sep()
-	s.out = append(s.out, `"tool_calls":[{"index":`...)
-	s.out = jsonx.AppendInt(s.out, c.calls)
-	s.out = append(s.out, `,"id":`...)
-	s.out = jsonx.AppendString(s.out, s.idBuf)
-	s.out = append(s.out, `,"type":"function","function":{"name":`...)
-	s.out = jsonx.AppendLiteral(s.out, name)
-	s.out = append(s.out, `,"arguments":`...)
-	s.out = jsonx.AppendString(s.out, compact)
-	s.out = append(s.out, "}}]"...)
-	s.out = append(s.out, chunkTail...)
+	s.open(event.ToolCall, k, c)
+	s.ev.Tool, s.ev.ID, s.ev.Name, s.ev.Lit, s.ev.Text = c.calls, s.idBuf, name, event.LitName, compact
 	c.calls++
-	return nil
+	return s.send()
 }
 
 // promptBlocked answers a promptFeedback.blockReason that came without candidates: choice 0
 // ends with content_filter.
-func (s *stream) promptBlocked(feedback []byte) {
+func (s *stream) promptBlocked(feedback []byte) error {
 	var v [1][]byte
 	sc := jsonx.NewScanner(feedback)
 	fields(&sc, feedbackKeys[:], v[:])
 	reason := v[0]
 	if !jsonx.IsString(reason) || len(reason) <= 2 {
-		return
+		return nil
 	}
 	c := s.choice(0)
 	if c.finished {
-		return
+		return nil
 	}
-	s.open(0, c)
-	s.out = append(s.out, "},\"finish_reason\":\"content_filter\"}]}\n\n"...)
+	s.open(event.Finish, 0, c)
+	s.ev.Reason = "content_filter"
 	c.finished = true
+	return s.send()
 }

@@ -111,6 +111,9 @@ func (w *Encoder) Event(e *event.Event) error {
 // start builds the head of every chunk from a Start event.
 func (w *Encoder) start(e *event.Event) {
 	h := w.head[:0]
+	if need := 96 + len(e.ID) + len(e.Model); cap(h) < need {
+		h = make([]byte, 0, need)
+	}
 	h = append(h, `data: {"id":`...)
 	h = jsonx.AppendString(h, e.ID)
 	h = append(h, `,"object":"chat.completion.chunk","created":`...)
