@@ -79,6 +79,7 @@ const (
 	LitText Literal = 1 << iota
 	LitName
 	LitModel
+	LitID
 )
 
 // Event is one typed stream event. Which fields are set depends on Kind; the others are
@@ -96,7 +97,7 @@ type Event struct {
 	// Observed marks a typed event that a Chunk event still to come already holds:
 	// filters may look at it, encoders write the Chunk instead.
 	Observed bool
-	// Lit says which of Text, Name and Model are JSON string literals.
+	// Lit says which of Text, Name, Model and ID are JSON string literals.
 	Lit Literal
 
 	// Text is the text of Text and Reasoning and the arguments of ToolCall and ToolArgs.
@@ -155,6 +156,14 @@ type Decoder interface {
 	End(sink Sink) error
 	// Usage returns the usage the stream has reported so far, or nil.
 	Usage() *schema.Usage
+}
+
+// TypedChunks is implemented by a decoder of the same-format path, which forwards Chunk
+// events and reads the typed events out of them only when asked to: reading them costs
+// time that is wasted when no filter looks at them. SendTyped asks for them; a stream
+// with filters calls it before the first Feed.
+type TypedChunks interface {
+	SendTyped()
 }
 
 // Filter is a stream filter: it sees every event between the decoder and the encoder

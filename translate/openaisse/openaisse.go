@@ -61,7 +61,7 @@ func (w *Encoder) Event(e *event.Event) error {
 		w.Out = append(w.Out, `"tool_calls":[{"index":`...)
 		w.Out = jsonx.AppendInt(w.Out, e.Tool)
 		w.Out = append(w.Out, `,"id":`...)
-		w.Out = jsonx.AppendString(w.Out, e.ID)
+		w.Out = appendStr(w.Out, e.ID, e.Lit&event.LitID != 0)
 		w.Out = append(w.Out, `,"type":"function","function":{"name":`...)
 		w.Out = appendStr(w.Out, e.Name, e.Lit&event.LitName != 0)
 		w.Out = append(w.Out, `,"arguments":`...)
@@ -115,7 +115,7 @@ func (w *Encoder) start(e *event.Event) {
 		h = make([]byte, 0, need)
 	}
 	h = append(h, `data: {"id":`...)
-	h = jsonx.AppendString(h, e.ID)
+	h = appendStr(h, e.ID, e.Lit&event.LitID != 0)
 	h = append(h, `,"object":"chat.completion.chunk","created":`...)
 	h = strconv.AppendInt(h, e.Created, 10)
 	h = append(h, `,"model":`...)
@@ -208,11 +208,15 @@ type Stream struct {
 
 // NewStream returns the translate.Stream that decodes with dec, runs the events through
 // filters in order and writes them in OpenAI's format; includeUsage is the client's
-// stream_options.include_usage.
+// stream_options.include_usage. With filters, a decoder of the same-format path is asked
+// for its typed events (event.TypedChunks).
 func NewStream(dec event.Decoder, includeUsage bool, filters ...event.Filter) *Stream {
 	s := &Stream{dec: dec}
 	s.enc.IncludeUsage = includeUsage
 	s.sink = event.Chain(&s.enc, filters...)
+	if tc, ok := dec.(event.TypedChunks); ok && len(filters) > 0 {
+		tc.SendTyped()
+	}
 	return s
 }
 
