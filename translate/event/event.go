@@ -91,8 +91,9 @@ type Event struct {
 	Choice int
 	// Tool is the index of the tool call within its choice (ToolCall, ToolArgs).
 	Tool int
-	// Role is true on a choice's first delta or Finish, which also carries the role
-	// "assistant".
+	// Role is true on a choice's first delta or Finish, which carries the role
+	// "assistant". Encoders do not rely on it: they write the role with the first chunk
+	// they write for a choice, whichever event that is.
 	Role bool
 	// Observed marks a typed event that a Chunk event still to come already holds:
 	// filters may look at it, encoders write the Chunk instead.

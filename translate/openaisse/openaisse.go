@@ -28,6 +28,7 @@ type Encoder struct {
 	// head is `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[`,
 	// built at Start.
 	head   []byte
+	roles  []uint64 // a bit per choice whose role has been written
 	failed bool
 }
 
@@ -131,19 +132,36 @@ func (w *Encoder) chunkHead() []byte {
 	return w.head
 }
 
-// open writes a chunk up to the inside of the choice's delta, the role first when the
-// event carries it.
+// open writes a chunk up to the inside of the choice's delta, the role first when it is
+// the choice's first chunk. The encoder keeps track of that itself, rather than trust
+// Event.Role, so that a filter that drops an event does not drop the role with it.
 func (w *Encoder) open(e *event.Event) {
 	w.Out = append(w.Out, w.chunkHead()...)
 	w.Out = append(w.Out, `{"index":`...)
 	w.Out = jsonx.AppendInt(w.Out, e.Choice)
 	w.Out = append(w.Out, openDelta...)
-	if e.Role {
+	if w.firstOf(e.Choice) {
 		w.Out = append(w.Out, role...)
 		if e.Kind != event.Finish {
 			w.Out = append(w.Out, ',')
 		}
 	}
+}
+
+// firstOf reports whether choice k has had no chunk yet, and notes that it has one now.
+func (w *Encoder) firstOf(k int) bool {
+	if k < 0 {
+		k = 0
+	}
+	i, bit := k/64, uint64(1)<<(k%64)
+	for len(w.roles) <= i {
+		w.roles = append(w.roles, 0)
+	}
+	if w.roles[i]&bit != 0 {
+		return false
+	}
+	w.roles[i] |= bit
+	return true
 }
 
 // close ends the delta and the chunk: the logprobs if any, then the finish reason
