@@ -253,3 +253,5 @@ func (s *stream) onError(data []byte) error {
 	s.ev = event.Event{Kind: event.Error, Err: fromErrorObject(0, v.Error)}
 	return s.send()
 }
+
+var _ event.Source = (*Translator)(nil)

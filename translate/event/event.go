@@ -159,6 +159,13 @@ type Decoder interface {
 	Usage() *schema.Usage
 }
 
+// Source is implemented by the chat translators of every provider family: StreamDecoder
+// returns the decoder of a successful streamed upstream body. (translate.Chat's Stream is
+// that decoder joined to the OpenAI encoder by openaisse.NewStream.)
+type Source interface {
+	StreamDecoder(req *schema.ChatRequest, t *translate.Target) Decoder
+}
+
 // TypedChunks is implemented by a decoder of the same-format path, which forwards Chunk
 // events and reads the typed events out of them only when asked to: reading them costs
 // time that is wasted when no filter looks at them. SendTyped asks for them; a stream

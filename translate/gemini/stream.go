@@ -303,3 +303,5 @@ func intValue(v []byte) (int, bool) {
 
 // Failed reports whether the provider's error event was passed on.
 func (s *stream) Failed() bool { return s.stopped }
+
+var _ event.Source = (*Translator)(nil)

@@ -275,3 +275,5 @@ func isEmptyArray(v []byte) bool {
 	}
 	return len(bytes.TrimSpace(v[1:len(v)-1])) == 0
 }
+
+var _ event.Source = (*Translator)(nil)
