@@ -27,9 +27,11 @@ type Encoder struct {
 
 	// head is `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[`,
 	// built at Start.
-	head   []byte
-	roles  []uint64 // a bit per choice whose role has been written
-	failed bool
+	head    []byte
+	headBuf [160]byte // head's first backing array, so that a stream's head costs no allocation
+	roles   [2]uint64 // a bit per choice below 128 whose role has been written
+	more    []uint64  // the same for choices from 128 on
+	failed  bool
 }
 
 // Failed reports whether an Error event was written.
@@ -112,8 +114,8 @@ func (w *Encoder) Event(e *event.Event) error {
 // start builds the head of every chunk from a Start event.
 func (w *Encoder) start(e *event.Event) {
 	h := w.head[:0]
-	if need := 96 + len(e.ID) + len(e.Model); cap(h) < need {
-		h = make([]byte, 0, need)
+	if h == nil {
+		h = w.headBuf[:0]
 	}
 	h = append(h, `data: {"id":`...)
 	h = appendStr(h, e.ID, e.Lit&event.LitID != 0)
@@ -153,14 +155,21 @@ func (w *Encoder) firstOf(k int) bool {
 	if k < 0 {
 		k = 0
 	}
-	i, bit := k/64, uint64(1)<<(k%64)
-	for len(w.roles) <= i {
-		w.roles = append(w.roles, 0)
+	var word *uint64
+	if k < 128 {
+		word = &w.roles[k/64]
+	} else {
+		i := (k - 128) / 64
+		for len(w.more) <= i {
+			w.more = append(w.more, 0)
+		}
+		word = &w.more[i]
 	}
-	if w.roles[i]&bit != 0 {
+	bit := uint64(1) << (k % 64)
+	if *word&bit != 0 {
 		return false
 	}
-	w.roles[i] |= bit
+	*word |= bit
 	return true
 }
 

@@ -35,6 +35,11 @@ func TestEncoder(t *testing.T) {
 			head + `{"index":0,"delta":{"role":"assistant","content":"a \"b\"\n"},"finish_reason":null}]}` + "\n\n" +
 				head + `{"index":2,"delta":{"role":"assistant","content":"\u003c"},"finish_reason":null}]}` + "\n\n" +
 				head + `{"index":2,"delta":{"content":"c"},"finish_reason":null}]}` + "\n\n"},
+		{"the role once for a choice past 128", false, []event.Event{start,
+			{Kind: event.Text, Choice: 200, Text: []byte("a")},
+			{Kind: event.Text, Choice: 200, Text: []byte("b")}},
+			head + `{"index":200,"delta":{"role":"assistant","content":"a"},"finish_reason":null}]}` + "\n\n" +
+				head + `{"index":200,"delta":{"content":"b"},"finish_reason":null}]}` + "\n\n"},
 		{"reasoning and logprobs", false, []event.Event{start,
 			{Kind: event.Reasoning, Text: []byte("hm"), Logprobs: []byte(`{"content":[]}`)}},
 			head + `{"index":0,"delta":{"role":"assistant","reasoning_content":"hm"},"logprobs":{"content":[]},"finish_reason":null}]}` + "\n\n"},
