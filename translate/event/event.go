@@ -42,8 +42,8 @@ const (
 	// Finish ends choice Choice with OpenAI's finish_reason Reason.
 	Finish
 	// Usage reports the answer's token counts (Usage, and UsageJSON when the provider
-	// wrote them in OpenAI's shape). It comes once, before Done, when the provider
-	// reported usage.
+	// wrote them in OpenAI's shape). It comes once, before Done; the encoder writes it
+	// as a usage chunk when the client asked for one.
 	Usage
 	// Done ends a complete answer.
 	Done
