@@ -44,6 +44,7 @@ func Format(e *event.Event) string {
 	case event.Start:
 		str("id", e.ID, e.Lit&event.LitID != 0)
 		str("model", e.Model, e.Lit&event.LitModel != 0)
+		str("fingerprint", e.Fingerprint, e.Lit&event.LitFingerprint != 0)
 		b.WriteString(" created=" + strconv.FormatInt(e.Created, 10))
 		return b.String()
 	case event.Usage:

@@ -27,7 +27,8 @@ type Kind uint8
 // of each choice (Text, Reasoning, ToolCall, ToolArgs), each choice's Finish, Usage,
 // and Done; or Error, after which nothing follows.
 const (
-	// Start opens the answer: ID, Model and Created name it. It comes before any delta.
+	// Start opens the answer: ID, Model, Created and Fingerprint name it. It comes
+	// before any delta.
 	Start Kind = iota + 1
 	// Text is a piece of the answer's text (Text) for choice Choice.
 	Text
@@ -80,6 +81,7 @@ const (
 	LitName
 	LitModel
 	LitID
+	LitFingerprint
 )
 
 // Event is one typed stream event. Which fields are set depends on Kind; the others are
@@ -98,7 +100,7 @@ type Event struct {
 	// Observed marks a typed event that a Chunk event still to come already holds:
 	// filters may look at it, encoders write the Chunk instead.
 	Observed bool
-	// Lit says which of Text, Name, Model and ID are JSON string literals.
+	// Lit says which of Text, Name, Model, ID and Fingerprint are JSON string literals.
 	Lit Literal
 
 	// Text is the text of Text and Reasoning and the arguments of ToolCall and ToolArgs.
@@ -111,6 +113,8 @@ type Event struct {
 	Model []byte
 	// Created is the answer's time in Unix seconds (Start).
 	Created int64
+	// Fingerprint is the answer's system_fingerprint (Start), or nil.
+	Fingerprint []byte
 	// Reason is OpenAI's finish_reason (Finish): "stop", "length", "tool_calls",
 	// "content_filter".
 	Reason string

@@ -22,7 +22,7 @@ func (o *observer) chunk(data []byte, s *stream) error {
 	if sc.Peek() != '{' {
 		return nil
 	}
-	var id, model, created []byte
+	var id, model, created, fp []byte
 	var later jsonx.Scanner // at choices that came before the id
 	hasLater := false
 	sc.EnterObject()
@@ -38,13 +38,15 @@ func (o *observer) chunk(data []byte, s *stream) error {
 			model = sc.Value()
 		case "created":
 			created = sc.Value()
+		case "system_fingerprint":
+			fp = sc.Value()
 		case "choices":
 			if !o.started && id == nil {
 				later, hasLater = sc, true
 				sc.Skip()
 				continue
 			}
-			if err := o.start(id, model, created, s); err != nil {
+			if err := o.start(id, model, created, fp, s); err != nil {
 				return err
 			}
 			if err := o.choices(&sc, s); err != nil {
@@ -54,7 +56,7 @@ func (o *observer) chunk(data []byte, s *stream) error {
 			sc.Skip()
 		}
 	}
-	if err := o.start(id, model, created, s); err != nil {
+	if err := o.start(id, model, created, fp, s); err != nil {
 		return err
 	}
 	if hasLater {
@@ -63,8 +65,9 @@ func (o *observer) chunk(data []byte, s *stream) error {
 	return nil
 }
 
-// start sends Start, once, when id is a string.
-func (o *observer) start(id, model, created []byte, s *stream) error {
+// start sends Start, once, when id is a string. The chunk's system_fingerprint goes
+// with it when it comes before the choices, as OpenAI writes it.
+func (o *observer) start(id, model, created, fp []byte, s *stream) error {
 	if o.started || !jsonx.IsString(id) || len(id) <= 2 {
 		return nil
 	}
@@ -72,7 +75,10 @@ func (o *observer) start(id, model, created []byte, s *stream) error {
 	n, _ := jsonx.Int(created)
 	s.ev = event.Event{Kind: event.Start, Observed: true, ID: id, Created: int64(n), Lit: event.LitID}
 	if jsonx.IsString(model) {
-		s.ev.Model, s.ev.Lit = model, event.LitID|event.LitModel
+		s.ev.Model, s.ev.Lit = model, s.ev.Lit|event.LitModel
+	}
+	if jsonx.IsString(fp) {
+		s.ev.Fingerprint, s.ev.Lit = fp, s.ev.Lit|event.LitFingerprint
 	}
 	return s.send()
 }

@@ -18,7 +18,7 @@ import (
 // TestStreams checks the bytes made of them.
 func TestStreamEvents(t *testing.T) {
 	const (
-		textStart   = `start observed id="chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT" model="gpt-4o-mini-2024-07-18" created=1741569952`
+		textStart   = `start observed id="chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT" model="gpt-4o-mini-2024-07-18" fingerprint="fp_06737a9306" created=1741569952`
 		openAIUsage = `{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`
 	)
 	tests := []struct {
@@ -36,7 +36,7 @@ func TestStreamEvents(t *testing.T) {
 			`done`,
 		}},
 		{"tool calls", openaifake.StreamToolCalls, 8, []string{
-			`start observed id="chatcmpl-B9N4aTsu1Kc7n5iIkN6cbM2U2qQ3h" model="gpt-4o-2024-08-06" created=1741573468`,
+			`start observed id="chatcmpl-B9N4aTsu1Kc7n5iIkN6cbM2U2qQ3h" model="gpt-4o-2024-08-06" fingerprint="fp_f9f4fb6dbf" created=1741573468`,
 			`tool_call observed choice=0 tool=0 role id="call_DdmO9pD3xa9XTPNJ32zg2hcA" name="get_weather" text=""`,
 			`tool_args observed choice=0 tool=0 text="{\"lo"`,
 			`tool_args observed choice=0 tool=0 text="cation\": \"Par"`,
@@ -48,7 +48,7 @@ func TestStreamEvents(t *testing.T) {
 			`done`,
 		}},
 		{"deepseek reasoning", openaifake.StreamDeepSeekReasoning, 5, []string{
-			`start observed id="a8fb12e2-bc3d-4c5a-8b6f-0d2f5e0c9e11" model="deepseek-reasoner" created=1738200000`,
+			`start observed id="a8fb12e2-bc3d-4c5a-8b6f-0d2f5e0c9e11" model="deepseek-reasoner" fingerprint="fp_7e73fd9a08_prod0425fp8" created=1738200000`,
 			`text observed choice=0 role text=""`,
 			`reasoning observed choice=0 text="9.11 vs 9.9: compare tenths"`,
 			`reasoning observed choice=0 text=", 9 > 1."`,

@@ -111,7 +111,8 @@ func (w *Encoder) Event(e *event.Event) error {
 	return nil
 }
 
-// start builds the head of every chunk from a Start event.
+// start builds the head of every chunk from a Start event:
+// `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…[,"system_fingerprint":…],"choices":[`.
 func (w *Encoder) start(e *event.Event) {
 	h := w.head[:0]
 	if h == nil {
@@ -123,6 +124,10 @@ func (w *Encoder) start(e *event.Event) {
 	h = strconv.AppendInt(h, e.Created, 10)
 	h = append(h, `,"model":`...)
 	h = appendStr(h, e.Model, e.Lit&event.LitModel != 0)
+	if e.Fingerprint != nil {
+		h = append(h, `,"system_fingerprint":`...)
+		h = appendStr(h, e.Fingerprint, e.Lit&event.LitFingerprint != 0)
+	}
 	w.head = append(h, `,"choices":[`...)
 }
 

@@ -65,6 +65,10 @@ func TestEncoder(t *testing.T) {
 			{Kind: event.Usage, Observed: true, Usage: usage},
 			{Kind: event.Chunk, Raw: [2][]byte{[]byte("{\"a\":\n1"), []byte(",\"b\":2}")}}},
 			"data: {\"a\":\ndata: 1,\"b\":2}\n\n"},
+		{"system_fingerprint in the head", false, []event.Event{
+			{Kind: event.Start, ID: []byte("chatcmpl-1"), Model: []byte("m"), Created: 1700000000, Fingerprint: []byte(`"fp_1"`), Lit: event.LitFingerprint},
+			{Kind: event.Finish, Reason: "stop"}},
+			`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":"stop"}]}` + "\n\n"},
 		{"error", false, []event.Event{start,
 			{Kind: event.Error, Err: &translate.Error{Status: 500, Type: translate.TypeServer, Message: "boom"}}},
 			`data: {"error":{"message":"boom","type":"server_error","param":null,"code":null}}` + "\n\n"},
