@@ -53,8 +53,8 @@ const (
 	Error
 	// Chunk is an OpenAI chat.completion.chunk forwarded as the provider wrote it (the
 	// same-format path of OpenAI-family providers): its JSON is Raw[0] followed by
-	// Raw[1] (a member may have been cut from between them). The typed events it holds
-	// come before it, marked Observed.
+	// Raw[1] (a member may have been cut from between them). When they are asked for
+	// (TypedChunks), the typed events it holds come before it, marked Observed.
 	Chunk
 )
 
@@ -130,9 +130,6 @@ type Event struct {
 	// Raw is the chunk's JSON in two pieces (Chunk).
 	Raw [2][]byte
 }
-
-// Reset clears e for the next event, keeping nothing.
-func (e *Event) Reset(k Kind) { *e = Event{Kind: k} }
 
 // AppendText appends e.Text as plain text, decoding it when it is a JSON literal.
 func (e *Event) AppendText(dst []byte) []byte {
