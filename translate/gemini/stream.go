@@ -44,8 +44,13 @@ type stream struct {
 	scratch bytes.Buffer
 	idBuf   []byte
 	strBuf  []byte
-	lpBuf   []byte   // a candidate's logprobs in OpenAI's shape
-	use     usageBuf // the Usage event's
+	cands   []candVals // the candidates of the event being read
+	parts   []partVals // their parts
+	// First backing arrays of cands and parts, enough for most events.
+	candsBuf [2]candVals
+	partsBuf [4]partVals
+	lpBuf    []byte   // a candidate's logprobs in OpenAI's shape
+	use      usageBuf // the Usage event's
 }
 
 type choiceState struct {
@@ -107,12 +112,6 @@ func (s *stream) End(sink event.Sink) error {
 // send sends s.ev to the sink.
 func (s *stream) send() error { return s.sink.Event(&s.ev) }
 
-// discard is the sink of an event that also holds an error: its other contents are
-// dropped, the error alone reaches the client.
-type discard struct{}
-
-func (discard) Event(*event.Event) error { return nil }
-
 // errIncomplete is a fresh error each time: callers may change what they get.
 func errIncomplete() *translate.Error {
 	return &translate.Error{Status: 502, Type: translate.TypeServer, Code: "stream_truncated",
@@ -127,10 +126,9 @@ func (s *stream) Usage() *schema.Usage {
 	return s.usage.usage()
 }
 
-// event handles one upstream event. It walks the JSON once, sending events as it meets
-// the parts; only values it needs whole are kept aside and looked at again. Keys are
-// read with NextKey(nil): only a key written with escapes, which Gemini does not write,
-// costs an allocation.
+// event handles one upstream event. It walks the JSON once, noting where the parts and
+// the values it needs are, and then sends the events. Keys are read with NextKey(nil):
+// only a key written with escapes, which Gemini does not write, costs an allocation.
 func (s *stream) event(ev sse.Event) error {
 	b := ev.Data
 	sc := jsonx.NewScanner(b)
@@ -143,13 +141,11 @@ func (s *stream) event(ev sse.Event) error {
 			return err
 		}
 	}
-	sink := s.sink
-	if bytes.Contains(b, errorKey) && hasMember(sc, "error") {
-		s.sink = discard{}
-		defer func() { s.sink = sink }()
+	if s.cands == nil {
+		s.cands, s.parts = s.candsBuf[:0], s.partsBuf[:0]
 	}
+	s.cands, s.parts = s.cands[:0], s.parts[:0]
 	var feedback, errObj []byte
-	n := 0
 	sc.EnterObject()
 	for {
 		key, ok := sc.NextKey(nil)
@@ -158,7 +154,7 @@ func (s *stream) event(ev sse.Event) error {
 		}
 		switch string(key) {
 		case "candidates":
-			if err := s.candidates(&sc, &n); err != nil {
+			if err := s.candidates(&sc); err != nil {
 				return err
 			}
 		case "usageMetadata":
@@ -175,15 +171,20 @@ func (s *stream) event(ev sse.Event) error {
 		return errMalformed("a stream event that is not a JSON object")
 	}
 	if errObj != nil {
+		// The error alone reaches the client, whatever else the event holds.
 		s.stopped = true
 		s.ev = event.Event{Kind: event.Error, Err: streamError(errObj)}
-		s.sink = sink
 		if err := s.send(); err != nil {
 			return err
 		}
 		return errStop
 	}
-	if n == 0 && feedback != nil {
+	for i := range s.cands {
+		if err := s.sendCandidate(&s.cands[i]); err != nil {
+			return err
+		}
+	}
+	if len(s.cands) == 0 && feedback != nil {
 		return s.promptBlocked(feedback)
 	}
 	return nil
@@ -213,15 +214,6 @@ func (s *stream) start(sc jsonx.Scanner) error {
 		s.ev.Model = s.strBuf
 	}
 	return s.send()
-}
-
-var errorKey = []byte(`"error"`)
-
-// hasMember reports whether the object sc is at (a copy) has a member named name.
-func hasMember(sc jsonx.Scanner, name string) bool {
-	var v [1][]byte
-	fields(&sc, []string{name}, v[:])
-	return v[0] != nil
 }
 
 // headKeys are the members of an event that name the response.

@@ -29,16 +29,29 @@ var (
 	feedbackKeys = [...]string{"blockReason"}
 )
 
-// candidates walks the candidates array sc is at, counting them in n.
-func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
+// partVals are the members of a part that count: text, thought, functionCall and
+// thoughtSignature, raw, pointing into the event.
+type partVals [4][]byte
+
+// candVals is what an event says about one candidate: its position in the event, its
+// raw index, finishReason and logprobsResult, and its parts (s.parts[from:to]).
+type candVals struct {
+	pos                     int
+	index, reason, logprobs []byte
+	from, to                int
+}
+
+// candidates reads the candidates array sc is at into s.cands and s.parts. Nothing is
+// sent yet: Gemini writes a candidate's index and logprobs after its content, and an
+// event's error after its candidates.
+func (s *stream) candidates(sc *jsonx.Scanner) error {
 	if !sc.EnterArray() {
 		return errMalformed("a malformed candidates list")
 	}
 	for sc.NextElem() {
-		if err := s.candidate(sc, *n); err != nil {
+		if err := s.candidate(sc, len(s.cands)); err != nil {
 			return err
 		}
-		*n++
 	}
 	if !sc.OK() {
 		return errMalformed("a malformed candidates list")
@@ -46,17 +59,12 @@ func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
 	return nil
 }
 
-// candidate handles the candidate sc is at, the pos-th of its event. Gemini writes a
-// candidate's index and logprobs after its content, so the content is skipped at first
-// and walked once the index and logprobs are known.
+// candidate reads the candidate sc is at, the pos-th of its event.
 func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
-	k := pos
-	if k >= maxChoices {
+	if pos >= maxChoices {
 		return errMalformed("more than " + strconv.Itoa(maxChoices) + " candidates")
 	}
-	var reason, index, logprobs []byte
-	var content jsonx.Scanner // at the content, to walk it again
-	hasContent := false
+	c := candVals{pos: pos, from: len(s.parts)}
 	if !sc.EnterObject() {
 		return errMalformed("a malformed candidate")
 	}
@@ -67,14 +75,15 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 		}
 		switch string(key) {
 		case "content":
-			content, hasContent = *sc, true
-			sc.Skip()
+			if err := s.content(sc); err != nil {
+				return err
+			}
 		case "finishReason":
-			reason = sc.Value()
+			c.reason = sc.Value()
 		case "index":
-			index = sc.Value()
+			c.index = sc.Value()
 		case "logprobsResult":
-			logprobs = sc.Value()
+			c.logprobs = sc.Value()
 		default:
 			sc.Skip()
 		}
@@ -82,44 +91,15 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 	if !sc.OK() {
 		return errMalformed("a malformed candidate")
 	}
-	if index != nil {
-		n, ok := intValue(index)
-		if !ok || n < 0 || n >= maxChoices {
-			return errMalformed("a candidate index that is not a small number")
-		}
-		k = n
-	}
-	var lp []byte // the logprobs in OpenAI's shape
-	if logprobs != nil {
-		s.lpBuf = appendLogprobsJSON(s.lpBuf[:0], logprobs)
-		lp = s.lpBuf
-	}
-	if hasContent {
-		wrote, err := s.content(&content, k, lp)
-		if err != nil {
-			return err
-		}
-		if wrote {
-			lp = nil
-		}
-	}
-	c := s.choice(k)
-	if jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
-		s.open(event.Finish, k, c)
-		s.ev.Logprobs = lp
-		s.ev.Reason = finishReason(reason[1:len(reason)-1], c.calls > 0)
-		c.finished = true
-		return s.send()
-	}
+	c.to = len(s.parts)
+	s.cands = append(s.cands, c)
 	return nil
 }
 
-// content sends the parts of the content object sc is at as events of choice k, the
-// first text with logprobs when they are given. It reports whether it sent the logprobs.
-func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
-	wroteLogprobs := false
+// content reads the parts of the content object sc is at into s.parts.
+func (s *stream) content(sc *jsonx.Scanner) error {
 	if !sc.EnterObject() {
-		return false, errMalformed("a malformed candidate content")
+		return errMalformed("a malformed candidate content")
 	}
 	for {
 		key, ok := sc.NextKey(nil)
@@ -131,44 +111,72 @@ func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error
 			continue
 		}
 		if !sc.EnterArray() {
-			return false, errMalformed("a malformed parts list")
+			return errMalformed("a malformed parts list")
 		}
 		for sc.NextElem() {
-			wrote, err := s.part(sc, k, logprobs)
-			if err != nil {
-				return false, err
+			var v partVals
+			if !fields(sc, partKeys[:], v[:]) {
+				return errMalformed("a malformed part")
 			}
-			if wrote {
-				logprobs, wroteLogprobs = nil, true
-			}
+			s.parts = append(s.parts, v)
 		}
 		if !sc.OK() {
-			return false, errMalformed("a malformed parts list")
+			return errMalformed("a malformed parts list")
 		}
 	}
 	if !sc.OK() {
-		return false, errMalformed("a malformed candidate content")
+		return errMalformed("a malformed candidate content")
 	}
-	return wroteLogprobs, nil
+	return nil
 }
 
-// part sends the event for the part sc is at: text, thought text or a function call.
-// Parts with nothing to show (an empty text, a lone thought signature) send nothing, and
-// nothing is sent for a finished choice. It reports whether it sent the logprobs.
-func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
-	var v [4][]byte
-	if !fields(sc, partKeys[:], v[:]) {
-		return false, errMalformed("a malformed part")
+// sendCandidate sends the events of a candidate the event held: its parts as events of
+// the choice its index names (the first text with the logprobs, if any), then Finish
+// when it has a finishReason.
+func (s *stream) sendCandidate(cv *candVals) error {
+	k := cv.pos
+	if cv.index != nil {
+		n, ok := intValue(cv.index)
+		if !ok || n < 0 || n >= maxChoices {
+			return errMalformed("a candidate index that is not a small number")
+		}
+		k = n
 	}
+	var lp []byte // the logprobs in OpenAI's shape
+	if cv.logprobs != nil {
+		s.lpBuf = appendLogprobsJSON(s.lpBuf[:0], cv.logprobs)
+		lp = s.lpBuf
+	}
+	for i := cv.from; i < cv.to; i++ {
+		wrote, err := s.part(&s.parts[i], k, lp)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			lp = nil
+		}
+	}
+	c := s.choice(k)
+	if reason := cv.reason; jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
+		s.open(event.Finish, k, c)
+		s.ev.Logprobs = lp
+		s.ev.Reason = finishReason(reason[1:len(reason)-1], c.calls > 0)
+		c.finished = true
+		return s.send()
+	}
+	return nil
+}
+
+// part sends the event for a part: text, thought text or a function call. Parts with
+// nothing to show (an empty text, a lone thought signature) send nothing, and nothing is
+// sent for a finished choice. It reports whether it sent the logprobs.
+func (s *stream) part(v *partVals, k int, logprobs []byte) (bool, error) {
 	text, thought, call, sig := v[0], v[1], v[2], v[3]
 	c := s.choice(k)
-	wrote := false
 	switch {
 	case c.finished:
 	case call != nil:
-		if err := s.functionCall(call, sig, k, c); err != nil {
-			return false, err
-		}
+		return false, s.functionCall(call, sig, k, c)
 	case jsonx.IsString(text) && len(text) > 2:
 		kind := event.Text
 		if string(thought) == "true" {
@@ -176,12 +184,9 @@ func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
 		}
 		s.open(kind, k, c)
 		s.ev.Text, s.ev.Lit, s.ev.Logprobs = text, event.LitText, logprobs
-		wrote = logprobs != nil
-		if err := s.send(); err != nil {
-			return false, err
-		}
+		return logprobs != nil, s.send()
 	}
-	return wrote, nil
+	return false, nil
 }
 
 // functionCall sends the functionCall object call (with the part's thoughtSignature
