@@ -319,6 +319,29 @@ func TestCompatMoonshotStreamUsage(t *testing.T) {
 	}
 }
 
+// TestCompatMoonshotUsageOnTwoDataLines: the usage chunk Franca writes from usage that
+// came on two data lines is itself framed as data lines (it used to carry a bare line
+// the client could not read).
+func TestCompatMoonshotUsageOnTwoDataLines(t *testing.T) {
+	f, fakes := cpSetup(t)
+	ms := fakes["moonshot"]
+	stream := strings.Replace(openaifake.StreamMoonshot, `"usage":{"prompt_tokens":19,`, "\"usage\":{\"prompt_tokens\":19,\ndata: ", 1)
+	ms.Enqueue(openaifake.StreamReply(stream, 10))
+	c := f.client()
+	acc, chunks := oaAccumulate(t, c.Chat.Completions.NewStreaming(context.Background(), openai.ChatCompletionNewParams{
+		Model:         "moonshot-chat",
+		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage("你好")},
+		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
+	}))
+	want := "{\"id\":\"cmpl-1305b94c570f447fbde3180560736287\",\"object\":\"chat.completion.chunk\",\"created\":1698999575,\"model\":\"moonshot-v1-8k\",\"choices\":[],\"usage\":{\"prompt_tokens\":19,\n\"completion_tokens\":13,\"total_tokens\":32}}"
+	if last := chunks[len(chunks)-1]; last.RawJSON() != want {
+		t.Fatalf("usage chunk\n got %s\nwant %s", last.RawJSON(), want)
+	}
+	if u := acc.Usage; u.PromptTokens != 19 || u.CompletionTokens != 13 || u.TotalTokens != 32 {
+		t.Fatalf("usage %+v", u)
+	}
+}
+
 func TestCompatOllamaSendsNoKey(t *testing.T) {
 	f, fakes := cpSetup(t)
 	ol, p := fakes["ollama"], cpFind("ollama")

@@ -9,7 +9,9 @@ import (
 
 	"github.com/franca-gw/franca/gateway/keypool"
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -473,12 +475,21 @@ func (a *Attempt) NoFirstByte() *Reply {
 }
 
 // Stream returns the transcoder for a successful streamed answer, or nil for a raw
-// passthrough, whose bytes go to the client as they come.
-func (a *Attempt) Stream() translate.Stream {
+// passthrough, whose bytes go to the client as they come. filters are stream filters
+// that run, in order, between the provider's decoder and the OpenAI encoder
+// (docs/architecture.md); none is configured yet, so the adapters pass none. Every
+// provider family's translator is an event.Source; one that is not streams unfiltered.
+func (a *Attempt) Stream(filters ...event.Filter) translate.Stream {
 	if a.Raw {
 		return nil
 	}
-	a.stream = &usageStream{Stream: a.p.chat.Stream(a.x.chat, &a.target), a: a}
+	var s translate.Stream
+	if src, ok := a.p.chat.(event.Source); ok && len(filters) > 0 {
+		s = openaisse.NewStream(src.StreamDecoder(a.x.chat, &a.target), a.x.chat.IncludeUsage(), filters...)
+	} else {
+		s = a.p.chat.Stream(a.x.chat, &a.target)
+	}
+	a.stream = &usageStream{Stream: s, a: a}
 	a.status = 200
 	return a.stream
 }

@@ -2,12 +2,15 @@ package gateway
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
+	"github.com/franca-gw/franca/translate/schema"
 )
 
 const testKey = "sk-franca-gateway-test"
@@ -355,6 +358,43 @@ func TestStreamRecordsUsage(t *testing.T) {
 	}
 	if u := x.Usage(); u == nil || u.PromptTokens != 4 || u.CompletionTokens != 1 {
 		t.Fatalf("usage %+v", u)
+	}
+}
+
+// TestStreamFilters runs a stream through the filter seam: the filter sees the typed
+// events of the forwarded chunks, the client's bytes and the recorded usage are those of
+// the unfiltered stream.
+func TestStreamFilters(t *testing.T) {
+	in := "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"yo\"},\"finish_reason\":null}]}\n\n" +
+		"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
+		"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\n" +
+		"data: [DONE]\n\n"
+	run := func(filters ...event.Filter) (string, *schema.Usage) {
+		g := newGateway(t)
+		x := g.Handle(post("/v1/chat/completions", `{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+		s := x.Next().Stream(filters...)
+		out, err := s.Feed(nil, []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err = s.End(out); err != nil {
+			t.Fatal(err)
+		}
+		return string(out), x.Usage()
+	}
+	var seen []string
+	look := event.FilterFunc(func(e *event.Event, next event.Sink) error {
+		seen = append(seen, e.Kind.String()+":"+string(e.AppendText(nil)))
+		return next.Event(e)
+	})
+	want, wantUsage := run()
+	got, usage := run(look)
+	if got != want || !reflect.DeepEqual(usage, wantUsage) || usage.TotalTokens != 5 {
+		t.Fatalf("with a filter:\n%s%+v\nwithout:\n%s%+v", got, usage, want, wantUsage)
+	}
+	wantSeen := []string{"start:", "text:yo", "chunk:", "finish:", "chunk:", "usage:", "done:"}
+	if !reflect.DeepEqual(seen, wantSeen) {
+		t.Fatalf("the filter saw %q, want %q", seen, wantSeen)
 	}
 }
 

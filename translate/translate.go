@@ -118,7 +118,9 @@ type Errors interface {
 
 // Stream transcodes a provider's event stream into OpenAI chat.completion.chunk events.
 // Upstream bytes may arrive cut anywhere, even inside a UTF-8 sequence or an event's
-// field name; a transcoder keeps what it cannot use yet for the next call.
+// field name; a transcoder keeps what it cannot use yet for the next call. Each family's
+// Stream is its decoder into typed events (translate/event) joined to the OpenAI encoder
+// (translate/openaisse); docs/architecture.md describes the stages.
 type Stream interface {
 	// Feed consumes the next upstream bytes and appends the complete OpenAI SSE events
 	// they yield ("data: {…}\n\n") to dst.

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
+	"github.com/franca-gw/franca/translate/event"
+	"github.com/franca-gw/franca/translate/openaisse"
 )
 
 // benchRequest is a chat request of about 2 KB: a system prompt, a few turns, a tool
@@ -59,18 +61,26 @@ func BenchmarkStreamToolDelta(b *testing.B) {
 	benchDelta(b, plainReq, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"location\\\": \\\"Par\"}}\n\n")
 }
 
-func benchDelta(b *testing.B, req, event string) {
-	s := New().Stream(parseRequest(b, req), target())
+// BenchmarkStreamTextDeltaFiltered is BenchmarkStreamTextDelta through a filter that
+// passes every event on: the cost of the filter seam.
+func BenchmarkStreamTextDeltaFiltered(b *testing.B) {
+	benchDelta(b, plainReq, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" the quick brown fox\"}}\n\n",
+		event.FilterFunc(func(e *event.Event, next event.Sink) error { return next.Event(e) }))
+}
+
+func benchDelta(b *testing.B, req, ev string, filters ...event.Filter) {
+	r := parseRequest(b, req)
+	s := openaisse.NewStream(New().StreamDecoder(r, target()), r.IncludeUsage(), filters...)
 	start := anthropicfake.ToolUseStream[:strings.Index(anthropicfake.ToolUseStream, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1")]
 	out, err := s.Feed(nil, []byte(start))
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev := []byte(event)
-	b.SetBytes(int64(len(ev)))
+	in := []byte(ev)
+	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if out, err = s.Feed(out[:0], ev); err != nil || len(out) == 0 {
+		if out, err = s.Feed(out[:0], in); err != nil || len(out) == 0 {
 			b.Fatal(err, len(out))
 		}
 	}

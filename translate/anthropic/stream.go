@@ -4,19 +4,25 @@ import (
 	"encoding/json"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
 
 // Stream returns a transcoder from Anthropic's event stream (message_start,
 // content_block_start/delta/stop, message_delta, message_stop, ping, error) to
-// chat.completion.chunk events.
-func (*Translator) Stream(req *schema.ChatRequest, t *translate.Target) translate.Stream {
+// chat.completion.chunk events: StreamDecoder's events written by openaisse.
+func (tr *Translator) Stream(req *schema.ChatRequest, t *translate.Target) translate.Stream {
+	return openaisse.NewStream(tr.StreamDecoder(req, t), req != nil && req.IncludeUsage())
+}
+
+// StreamDecoder returns the decoder of Anthropic's event stream into typed events.
+func (*Translator) StreamDecoder(req *schema.ChatRequest, t *translate.Target) event.Decoder {
 	s := &stream{created: t.Created, model: t.Model}
 	if req != nil {
 		s.jsonName = jsonToolName(req)
-		s.includeUsage = req.IncludeUsage()
 	}
 	return s
 }
@@ -44,23 +50,18 @@ const (
 	valThinking
 )
 
-const chunkTail = `,"finish_reason":null}]}` + "\n\n"
-
-// stream is the transcoder. Each event is decoded on its own: message_start and error
+// stream is the decoder. Each event is decoded on its own: message_start and error
 // with encoding/json, the events that come many times per stream with scanner, without
-// allocating. Every chunk is appended to the output from a prefix built once at
-// message_start.
+// allocating. Typed events go to the sink of the running Feed or End in ev, reused.
 type stream struct {
-	r            sse.Reader
-	created      int64
-	model        string // the target's model, used if message_start names none
-	jsonName     string // the response_format tool, or ""
-	includeUsage bool
+	r        sse.Reader
+	created  int64
+	model    string // the target's model, used if message_start names none
+	jsonName string // the response_format tool, or ""
 
-	// prefix is `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,`
-	// followed by `"choices":[{"index":0,"delta":`; head is the length of the first part.
-	prefix []byte
-	head   int
+	sink event.Sink  // while Feed or End runs
+	ev   event.Event // the event being sent
+	u    usageBuf
 
 	started  bool // message_start seen
 	finished bool // the chunk with finish_reason written
@@ -71,7 +72,6 @@ type stream struct {
 	tok      tokens
 
 	// Scratch buffers for the strings of one event, reused from event to event.
-	out  []byte // the output while Feed or End runs
 	val  []byte // a block's or delta's text
 	typ  []byte // a block's or delta's type, or a stop_reason
 	id   []byte // a tool_use block's id
@@ -79,32 +79,32 @@ type stream struct {
 	key  []byte // a key written with escapes
 }
 
-// Feed transcodes the events that p completes.
-func (s *stream) Feed(dst, p []byte) ([]byte, error) {
+// Feed decodes the events that p completes.
+func (s *stream) Feed(p []byte, sink event.Sink) error {
 	if s.done || s.failed {
-		return dst, nil
+		return nil
 	}
-	s.out = dst
+	s.sink = sink
 	err := s.r.Feed(p, s.event)
-	dst, s.out = s.out, nil
-	return dst, err
+	s.sink = nil
+	return err
 }
 
 // End finishes the stream: an event left without its blank line is handled, and a
 // stream that ended before message_stop (and without an error event) is an error.
-func (s *stream) End(dst []byte) ([]byte, error) {
+func (s *stream) End(sink event.Sink) error {
 	if !s.done && !s.failed {
-		s.out = dst
+		s.sink = sink
 		err := s.r.Close(s.event)
-		dst, s.out = s.out, nil
+		s.sink = nil
 		if err != nil {
-			return dst, err
+			return err
 		}
 	}
 	if s.done || s.failed {
-		return dst, nil
+		return nil
 	}
-	return dst, &translate.Error{Status: 502, Type: translate.TypeServer, Code: "stream_truncated",
+	return &translate.Error{Status: 502, Type: translate.TypeServer, Code: "stream_truncated",
 		Message: "the anthropic stream ended before message_stop"}
 }
 
@@ -116,6 +116,9 @@ func (s *stream) Usage() *schema.Usage {
 	}
 	return s.tok.usage()
 }
+
+// send sends s.ev to the sink.
+func (s *stream) send() error { return s.sink.Event(&s.ev) }
 
 func (s *stream) event(ev sse.Event) error {
 	if s.done || s.failed {
@@ -194,75 +197,61 @@ func (s *stream) onMessageStart(data []byte) error {
 	if model == "" {
 		model = s.model
 	}
-	p := make([]byte, 0, 128+len(v.Message.ID)+len(model))
-	p = append(p, "data: {\"id\":"...)
-	p = jsonx.AppendString(p, "chatcmpl-"+v.Message.ID)
-	p = append(p, `,"object":"chat.completion.chunk","created":`...)
-	p = jsonx.AppendInt(p, int(s.created))
-	p = append(p, `,"model":`...)
-	p = jsonx.AppendString(p, model)
-	p = append(p, ',')
-	s.head = len(p)
-	s.prefix = append(p, `"choices":[{"index":0,"delta":`...)
-	s.out = append(s.out, s.prefix...)
-	s.out = append(s.out, `{"role":"assistant","content":""}`...)
-	s.out = append(s.out, chunkTail...)
-	return nil
-}
-
-// appendText writes a chunk whose delta opens with open (e.g. `{"content":`) and holds
-// text. Empty text writes nothing.
-func (s *stream) appendText(open string, text []byte) {
-	if len(text) == 0 {
-		return
+	s.id = append(append(s.id[:0], "chatcmpl-"...), v.Message.ID...)
+	s.name = append(s.name[:0], model...)
+	s.ev = event.Event{Kind: event.Start, ID: s.id, Model: s.name, Created: s.created}
+	if err := s.send(); err != nil {
+		return err
 	}
-	s.out = append(s.out, s.prefix...)
-	s.out = append(s.out, open...)
-	s.out = jsonx.AppendString(s.out, text)
-	s.out = append(s.out, '}')
-	s.out = append(s.out, chunkTail...)
+	s.ev = event.Event{Kind: event.Text, Role: true}
+	return s.send()
 }
 
-// finish writes the chunk with the finish reason, once.
-func (s *stream) finish(stopReason string) {
+// sendText sends a Text or Reasoning event of choice 0. Empty text sends nothing.
+func (s *stream) sendText(k event.Kind, text []byte) error {
+	if len(text) == 0 {
+		return nil
+	}
+	s.ev = event.Event{Kind: k, Text: text}
+	return s.send()
+}
+
+// finish sends the Finish event, once.
+func (s *stream) finish(stopReason string) error {
 	if s.finished {
-		return
+		return nil
 	}
 	s.finished = true
-	s.out = append(s.out, s.prefix...)
-	s.out = append(s.out, `{},"finish_reason":"`...)
-	s.out = append(s.out, finishReason(stopReason, s.calls)...)
-	s.out = append(s.out, "\"}]}\n\n"...)
+	s.ev = event.Event{Kind: event.Finish, Reason: finishReason(stopReason, s.calls)}
+	return s.send()
 }
 
-// onMessageStop ends the stream: the usage chunk if the client asked for it, then [DONE].
+// onMessageStop ends the stream: Finish if no message_delta said why, Usage, Done.
 func (s *stream) onMessageStop() error {
 	if !s.started {
 		return outOfOrder("message_stop")
 	}
-	s.finish("end_turn")
-	if s.includeUsage {
-		s.out = append(s.out, s.prefix[:s.head]...)
-		s.out = append(s.out, `"choices":[],"usage":`...)
-		s.out = s.tok.appendUsage(s.out)
-		s.out = append(s.out, "}\n\n"...)
+	if err := s.finish("end_turn"); err != nil {
+		return err
 	}
-	s.out = append(s.out, sse.Done...)
+	s.ev = event.Event{Kind: event.Usage, Usage: s.u.set(s.tok)}
+	if err := s.send(); err != nil {
+		return err
+	}
 	s.done = true
-	return nil
+	s.ev = event.Event{Kind: event.Done}
+	return s.send()
 }
 
-// onError writes the error event in OpenAI's shape and stops the stream.
+// onError sends the error in OpenAI's shape and stops the stream.
 func (s *stream) onError(data []byte) error {
 	var v errorBody
 	if json.Unmarshal(data, &v) != nil || v.Error == nil {
 		v.Error = &errorObject{Type: "api_error", Message: "anthropic reported an error in the stream"}
 	}
-	e := fromErrorObject(0, v.Error)
-	s.out = append(s.out, e.StreamErrorEvent()...)
 	s.failed = true
-	return nil
+	s.ev = event.Event{Kind: event.Error, Err: fromErrorObject(0, v.Error)}
+	return s.send()
 }
 
-// Failed reports whether the provider's error event was passed on.
-func (s *stream) Failed() bool { return s.failed }
+var _ event.Source = (*Translator)(nil)

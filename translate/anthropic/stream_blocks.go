@@ -1,6 +1,9 @@
 package anthropic
 
-import "github.com/franca-gw/franca/translate/jsonx"
+import (
+	"github.com/franca-gw/franca/translate/event"
+	"github.com/franca-gw/franca/translate/jsonx"
+)
 
 // The events that come many times per stream are read with jsonx.Scanner, into the
 // stream's scratch buffers, so that they cost no allocation.
@@ -17,16 +20,17 @@ func (s *stream) onBlockStart(data []byte) error {
 		return malformed("content_block_start")
 	}
 	blk := block{index: index}
+	var err error
 	switch string(s.typ) {
 	case "text":
 		blk.kind = blockText
 		if valKind == valText {
-			s.appendText(`{"content":`, s.val)
+			err = s.sendText(event.Text, s.val)
 		}
 	case "thinking":
 		blk.kind = blockThinking
 		if valKind == valThinking {
-			s.appendText(`{"reasoning_content":`, s.val)
+			err = s.sendText(event.Reasoning, s.val)
 		}
 	case "tool_use":
 		if s.jsonName != "" && string(s.name) == s.jsonName {
@@ -35,24 +39,17 @@ func (s *stream) onBlockStart(data []byte) error {
 		}
 		blk.kind, blk.call = blockTool, s.calls
 		s.calls++
-		s.out = append(s.out, s.prefix...)
-		s.out = append(s.out, `{"tool_calls":[{"index":`...)
-		s.out = jsonx.AppendInt(s.out, blk.call)
-		s.out = append(s.out, `,"id":`...)
-		s.out = jsonx.AppendString(s.out, s.id)
-		s.out = append(s.out, `,"type":"function","function":{"name":`...)
-		s.out = jsonx.AppendString(s.out, s.name)
-		s.out = append(s.out, `,"arguments":""}}]}`...)
-		s.out = append(s.out, chunkTail...)
+		s.ev = event.Event{Kind: event.ToolCall, Tool: blk.call, ID: s.id, Name: s.name, Text: s.val[:0]}
+		err = s.send()
 	}
 	for i := range s.blocks {
 		if s.blocks[i].index == blk.index {
 			s.blocks[i] = blk
-			return nil
+			return err
 		}
 	}
 	s.blocks = append(s.blocks, blk)
-	return nil
+	return err
 }
 
 // The members of a content_block and of a content_block_delta's delta that carry the
@@ -150,11 +147,11 @@ func (s *stream) onDelta(data []byte) error {
 	switch string(s.typ) {
 	case "text_delta":
 		if valKind == valText {
-			s.appendText(`{"content":`, s.val)
+			return s.sendText(event.Text, s.val)
 		}
 	case "thinking_delta":
 		if valKind == valThinking {
-			s.appendText(`{"reasoning_content":`, s.val)
+			return s.sendText(event.Reasoning, s.val)
 		}
 	case "input_json_delta":
 		if valKind != valJSON {
@@ -162,15 +159,10 @@ func (s *stream) onDelta(data []byte) error {
 		}
 		switch blk := s.findBlock(index); blk.kind {
 		case blockJSON:
-			s.appendText(`{"content":`, s.val)
+			return s.sendText(event.Text, s.val)
 		case blockTool:
-			s.out = append(s.out, s.prefix...)
-			s.out = append(s.out, `{"tool_calls":[{"index":`...)
-			s.out = jsonx.AppendInt(s.out, blk.call)
-			s.out = append(s.out, `,"function":{"arguments":`...)
-			s.out = jsonx.AppendString(s.out, s.val)
-			s.out = append(s.out, "}}]}"...)
-			s.out = append(s.out, chunkTail...)
+			s.ev = event.Event{Kind: event.ToolArgs, Tool: blk.call, Text: s.val}
+			return s.send()
 		}
 	}
 	return nil
@@ -203,7 +195,7 @@ func (s *stream) onMessageDelta(data []byte) error {
 		return malformed("message_delta")
 	}
 	if len(s.typ) > 0 {
-		s.finish(string(s.typ))
+		return s.finish(string(s.typ))
 	}
 	return nil
 }

@@ -1,9 +1,8 @@
 package anthropic
 
 import (
-	"github.com/franca-gw/franca/translate/schema"
-
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/schema"
 )
 
 // tokens are the counts Anthropic reports in a message's usage object.
@@ -41,6 +40,24 @@ func (k tokens) appendUsage(b []byte) []byte {
 	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
 	b = jsonx.AppendInt(b, k.CacheReadInputTokens)
 	return append(b, `},"completion_tokens_details":{"reasoning_tokens":0}}`...)
+}
+
+// usageBuf holds a Usage and its details for a Usage event, so that sending one does
+// not allocate.
+type usageBuf struct {
+	u   schema.Usage
+	ptd schema.PromptTokensDetails
+	ctd schema.CompletionTokensDetails
+}
+
+// set fills b from k as usage does and returns its Usage.
+func (b *usageBuf) set(k tokens) *schema.Usage {
+	prompt := k.InputTokens + k.CacheReadInputTokens + k.CacheCreationInputTokens
+	b.ptd = schema.PromptTokensDetails{CachedTokens: k.CacheReadInputTokens}
+	b.ctd = schema.CompletionTokensDetails{}
+	b.u = schema.Usage{PromptTokens: prompt, CompletionTokens: k.OutputTokens, TotalTokens: prompt + k.OutputTokens,
+		PromptTokensDetails: &b.ptd, CompletionTokensDetails: &b.ctd}
+	return &b.u
 }
 
 // finishReason maps a stop_reason to OpenAI's finish_reason. A tool_use stop whose only

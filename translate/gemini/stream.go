@@ -3,10 +3,11 @@ package gemini
 import (
 	"bytes"
 	"errors"
-	"strconv"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
@@ -14,32 +15,42 @@ import (
 // maxChoices bounds the candidate index a stream may use (OpenAI's n is at most 128).
 const maxChoices = 128
 
-// Stream returns a transcoder for a streamGenerateContent?alt=sse body.
+// Stream returns a transcoder for a streamGenerateContent?alt=sse body: StreamDecoder's
+// events written by openaisse.
 func (tr *Translator) Stream(req *schema.ChatRequest, t *translate.Target) translate.Stream {
-	return &stream{
-		created:      t.Created,
-		model:        t.Model,
-		includeUsage: req.IncludeUsage(),
-	}
+	return openaisse.NewStream(tr.StreamDecoder(req, t), req.IncludeUsage())
+}
+
+// StreamDecoder returns the decoder of a streamGenerateContent?alt=sse body into typed
+// events.
+func (tr *Translator) StreamDecoder(req *schema.ChatRequest, t *translate.Target) event.Decoder {
+	return &stream{created: t.Created, model: t.Model}
 }
 
 // stream turns Gemini's events, each a GenerateContentResponse whose parts are deltas,
-// into chat.completion.chunk events.
+// into typed events, sent to the sink of the running Feed or End in ev, reused.
 type stream struct {
-	created      int64
-	model        string
-	includeUsage bool
+	created int64
+	model   string
 
 	rd      sse.Reader
-	head    []byte // `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[`
+	sink    event.Sink
+	ev      event.Event
+	started bool // Start sent
 	choices []choiceState
 	usage   usageMeta
 	hasUse  bool
-	stopped bool // an error event was written; the rest of the body is ignored
-	out     []byte
+	stopped bool // an error event was sent; the rest of the body is ignored
 	scratch bytes.Buffer
 	idBuf   []byte
 	strBuf  []byte
+	cands   []candVals // the candidates of the event being read
+	parts   []partVals // their parts
+	// First backing arrays of cands and parts, enough for most events.
+	candsBuf [2]candVals
+	partsBuf [4]partVals
+	lpBuf    []byte   // a candidate's logprobs in OpenAI's shape
+	use      usageBuf // the Usage event's
 }
 
 type choiceState struct {
@@ -51,52 +62,55 @@ type choiceState struct {
 // errStop ends event processing after an error event.
 var errStop = errors.New("gemini: stream stopped")
 
-// Feed implements translate.Stream.
-func (s *stream) Feed(dst, p []byte) ([]byte, error) {
+// Feed implements event.Decoder.
+func (s *stream) Feed(p []byte, sink event.Sink) error {
 	if s.stopped {
-		return dst, nil
+		return nil
 	}
-	s.out = dst
+	s.sink = sink
 	err := s.rd.Feed(p, s.event)
-	dst, s.out = s.out, nil
+	s.sink = nil
 	if err == errStop {
 		err = nil
 	}
-	return dst, err
+	return err
 }
 
-// End implements translate.Stream. After an error event it adds nothing: the client has
-// its error. Otherwise every choice must have had its finishReason.
-func (s *stream) End(dst []byte) ([]byte, error) {
+// End implements event.Decoder. After an error event it sends nothing: the client has
+// its error. Otherwise every choice must have had its finishReason; then come Usage (the
+// counts of the last usageMetadata, zero without one) and Done.
+func (s *stream) End(sink event.Sink) error {
+	s.sink = sink
+	defer func() { s.sink = nil }()
 	if !s.stopped {
-		s.out = dst
 		err := s.rd.Close(s.event)
-		dst, s.out = s.out, nil
 		if err != nil && err != errStop {
-			return dst, err
+			return err
 		}
 	}
 	if s.stopped {
-		return dst, nil
+		return nil
 	}
 	finished := false
 	for _, c := range s.choices {
 		if c.started && !c.finished {
-			return dst, errIncomplete()
+			return errIncomplete()
 		}
 		finished = finished || c.finished
 	}
 	if !finished {
-		return dst, errIncomplete()
+		return errIncomplete()
 	}
-	if s.includeUsage {
-		dst = append(dst, s.head...)
-		dst = append(dst, `],"usage":`...)
-		dst = appendUsage(dst, s.usage.usage())
-		dst = append(dst, "}\n\n"...)
+	s.ev = event.Event{Kind: event.Usage, Usage: s.use.set(&s.usage)}
+	if err := s.send(); err != nil {
+		return err
 	}
-	return append(dst, sse.Done...), nil
+	s.ev = event.Event{Kind: event.Done}
+	return s.send()
 }
+
+// send sends s.ev to the sink.
+func (s *stream) send() error { return s.sink.Event(&s.ev) }
 
 // errIncomplete is a fresh error each time: callers may change what they get.
 func errIncomplete() *translate.Error {
@@ -112,10 +126,9 @@ func (s *stream) Usage() *schema.Usage {
 	return s.usage.usage()
 }
 
-// event handles one upstream event. It walks the JSON once, writing chunks as it meets
-// the parts; only values it needs whole are kept aside and looked at again. Keys are
-// read with NextKey(nil): only a key written with escapes, which Gemini does not write,
-// costs an allocation.
+// event handles one upstream event. It walks the JSON once, noting where the parts and
+// the values it needs are, and then sends the events. Keys are read with NextKey(nil):
+// only a key written with escapes, which Gemini does not write, costs an allocation.
 func (s *stream) event(ev sse.Event) error {
 	b := ev.Data
 	sc := jsonx.NewScanner(b)
@@ -123,12 +136,16 @@ func (s *stream) event(ev sse.Event) error {
 	if i := sc.Pos(); i == len(b) || string(b[i:]) == "[DONE]" {
 		return nil
 	}
-	if s.head == nil && !s.start(sc) {
-		return errMalformed("a stream event that is not a JSON object")
+	if !s.started {
+		if err := s.start(sc); err != nil {
+			return err
+		}
 	}
-	mark := len(s.out)
+	if s.cands == nil {
+		s.cands, s.parts = s.candsBuf[:0], s.partsBuf[:0]
+	}
+	s.cands, s.parts = s.cands[:0], s.parts[:0]
 	var feedback, errObj []byte
-	n := 0
 	sc.EnterObject()
 	for {
 		key, ok := sc.NextKey(nil)
@@ -137,7 +154,7 @@ func (s *stream) event(ev sse.Event) error {
 		}
 		switch string(key) {
 		case "candidates":
-			if err := s.candidates(&sc, &n); err != nil {
+			if err := s.candidates(&sc); err != nil {
 				return err
 			}
 		case "usageMetadata":
@@ -154,42 +171,49 @@ func (s *stream) event(ev sse.Event) error {
 		return errMalformed("a stream event that is not a JSON object")
 	}
 	if errObj != nil {
-		s.out = append(s.out[:mark], streamError(errObj).StreamErrorEvent()...)
+		// The error alone reaches the client, whatever else the event holds.
 		s.stopped = true
+		s.ev = event.Event{Kind: event.Error, Err: streamError(errObj)}
+		if err := s.send(); err != nil {
+			return err
+		}
 		return errStop
 	}
-	if n == 0 && feedback != nil {
-		s.promptBlocked(feedback)
+	for i := range s.cands {
+		if err := s.sendCandidate(&s.cands[i]); err != nil {
+			return err
+		}
+	}
+	if len(s.cands) == 0 && feedback != nil {
+		return s.promptBlocked(feedback)
 	}
 	return nil
 }
 
-// start builds the chunk head from the first event's responseId and modelVersion, which
-// Gemini writes after the candidates. sc is a copy of the event's scanner, at its
-// start. It reports whether the event is an object.
-func (s *stream) start(sc jsonx.Scanner) bool {
+// start sends Start from the first event's responseId and modelVersion, which Gemini
+// writes after the candidates. sc is a copy of the event's scanner, at its start. It
+// fails when the event is not an object.
+func (s *stream) start(sc jsonx.Scanner) error {
 	var v [2][]byte
 	if !fields(&sc, headKeys[:], v[:]) {
-		return false
+		return errMalformed("a stream event that is not a JSON object")
 	}
 	id, model := v[0], v[1]
-	h := make([]byte, 0, 160)
-	h = append(h, `data: {"id":`...)
+	s.started = true
+	s.ev = event.Event{Kind: event.Start, Created: s.created}
 	if raw := s.unquote(id); len(raw) > 0 {
-		h = jsonx.AppendString(h, "chatcmpl-"+string(raw))
+		s.idBuf = append(append(s.idBuf[:0], "chatcmpl-"...), raw...)
 	} else {
-		h = jsonx.AppendString(h, completionID("", s.created))
+		s.idBuf = append(s.idBuf[:0], completionID("", s.created)...)
 	}
-	h = append(h, `,"object":"chat.completion.chunk","created":`...)
-	h = strconv.AppendInt(h, s.created, 10)
-	h = append(h, `,"model":`...)
+	s.ev.ID = s.idBuf
 	if jsonx.IsString(model) && len(model) > 2 {
-		h = jsonx.AppendLiteral(h, model)
+		s.ev.Model, s.ev.Lit = model, event.LitModel
 	} else {
-		h = jsonx.AppendString(h, s.model)
+		s.strBuf = append(s.strBuf[:0], s.model...)
+		s.ev.Model = s.strBuf
 	}
-	s.head = append(h, `,"choices":[`...)
-	return true
+	return s.send()
 }
 
 // headKeys are the members of an event that name the response.
@@ -271,3 +295,5 @@ func intValue(v []byte) (int, bool) {
 
 // Failed reports whether the provider's error event was passed on.
 func (s *stream) Failed() bool { return s.stopped }
+
+var _ event.Source = (*Translator)(nil)

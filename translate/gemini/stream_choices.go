@@ -3,6 +3,7 @@ package gemini
 import (
 	"strconv"
 
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
 )
 
@@ -14,24 +15,11 @@ func (s *stream) choice(k int) *choiceState {
 	return &s.choices[k]
 }
 
-// open writes the start of a chunk for choice k up to the inside of its delta, with the
-// role on the choice's first chunk.
-func (s *stream) open(k int, c *choiceState) {
-	s.out = append(s.out, s.head...)
-	s.out = append(s.out, `{"index":`...)
-	s.out = jsonx.AppendInt(s.out, k)
-	s.out = append(s.out, `,"delta":{`...)
-	if !c.started {
-		c.started = true
-		s.out = append(s.out, `"role":"assistant"`...)
-	}
-}
-
-// sep writes a comma unless the delta object was just opened.
-func (s *stream) sep() {
-	if s.out[len(s.out)-1] != '{' {
-		s.out = append(s.out, ',')
-	}
+// open resets s.ev to an event of kind kind for choice k, with the role on the choice's
+// first event.
+func (s *stream) open(kind event.Kind, k int, c *choiceState) {
+	s.ev = event.Event{Kind: kind, Choice: k, Role: !c.started}
+	c.started = true
 }
 
 // The members read from a part, a functionCall and a promptFeedback.
@@ -41,18 +29,29 @@ var (
 	feedbackKeys = [...]string{"blockReason"}
 )
 
-const chunkTail = "},\"finish_reason\":null}]}\n\n"
+// partVals are the members of a part that count: text, thought, functionCall and
+// thoughtSignature, raw, pointing into the event.
+type partVals [4][]byte
 
-// candidates walks the candidates array sc is at, counting them in n.
-func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
+// candVals is what an event says about one candidate: its position in the event, its
+// raw index, finishReason and logprobsResult, and its parts (s.parts[from:to]).
+type candVals struct {
+	pos                     int
+	index, reason, logprobs []byte
+	from, to                int
+}
+
+// candidates reads the candidates array sc is at into s.cands and s.parts. Nothing is
+// sent yet: Gemini writes a candidate's index and logprobs after its content, and an
+// event's error after its candidates.
+func (s *stream) candidates(sc *jsonx.Scanner) error {
 	if !sc.EnterArray() {
 		return errMalformed("a malformed candidates list")
 	}
 	for sc.NextElem() {
-		if err := s.candidate(sc, *n); err != nil {
+		if err := s.candidate(sc, len(s.cands)); err != nil {
 			return err
 		}
-		*n++
 	}
 	if !sc.OK() {
 		return errMalformed("a malformed candidates list")
@@ -60,19 +59,12 @@ func (s *stream) candidates(sc *jsonx.Scanner, n *int) error {
 	return nil
 }
 
-// candidate handles the candidate sc is at, the pos-th of its event. Gemini writes a
-// candidate's index and logprobs after its content, so the content is written as choice
-// pos at once, and written again in the rare case that the index says otherwise or
-// logprobs are to go with it.
+// candidate reads the candidate sc is at, the pos-th of its event.
 func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
-	k := pos
-	if k >= maxChoices {
+	if pos >= maxChoices {
 		return errMalformed("more than " + strconv.Itoa(maxChoices) + " candidates")
 	}
-	mark, saved := len(s.out), *s.choice(k)
-	var reason, index, logprobs []byte
-	var content jsonx.Scanner // at the content, to walk it again
-	hasContent := false
+	c := candVals{pos: pos, from: len(s.parts)}
 	if !sc.EnterObject() {
 		return errMalformed("a malformed candidate")
 	}
@@ -83,16 +75,15 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 		}
 		switch string(key) {
 		case "content":
-			content, hasContent = *sc, true
-			if _, err := s.content(sc, k, nil); err != nil {
+			if err := s.content(sc); err != nil {
 				return err
 			}
 		case "finishReason":
-			reason = sc.Value()
+			c.reason = sc.Value()
 		case "index":
-			index = sc.Value()
+			c.index = sc.Value()
 		case "logprobsResult":
-			logprobs = sc.Value()
+			c.logprobs = sc.Value()
 		default:
 			sc.Skip()
 		}
@@ -100,48 +91,15 @@ func (s *stream) candidate(sc *jsonx.Scanner, pos int) error {
 	if !sc.OK() {
 		return errMalformed("a malformed candidate")
 	}
-	if index != nil {
-		n, ok := intValue(index)
-		if !ok || n < 0 || n >= maxChoices {
-			return errMalformed("a candidate index that is not a small number")
-		}
-		k = n
-	}
-	wroteLogprobs := false
-	if k != pos || logprobs != nil {
-		// Undo what was written as choice pos, and write the content again.
-		*s.choice(pos) = saved
-		s.out = s.out[:mark]
-		if hasContent {
-			var err error
-			if wroteLogprobs, err = s.content(&content, k, logprobs); err != nil {
-				return err
-			}
-		}
-	}
-	c := s.choice(k)
-	if jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
-		s.open(k, c)
-		s.out = append(s.out, '}')
-		if logprobs != nil && !wroteLogprobs {
-			s.out = append(s.out, `,"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, logprobs)
-		}
-		s.out = append(s.out, `,"finish_reason":"`...)
-		s.out = append(s.out, finishReason(reason[1:len(reason)-1], c.calls > 0)...)
-		s.out = append(s.out, "\"}]}\n\n"...)
-		c.finished = true
-	}
+	c.to = len(s.parts)
+	s.cands = append(s.cands, c)
 	return nil
 }
 
-// content writes the parts of the content object sc is at as chunks of choice k, the
-// first text chunk with logprobs when they are given. It reports whether it wrote the
-// logprobs.
-func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
-	wroteLogprobs := false
+// content reads the parts of the content object sc is at into s.parts.
+func (s *stream) content(sc *jsonx.Scanner) error {
 	if !sc.EnterObject() {
-		return false, errMalformed("a malformed candidate content")
+		return errMalformed("a malformed candidate content")
 	}
 	for {
 		key, ok := sc.NextKey(nil)
@@ -153,67 +111,86 @@ func (s *stream) content(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error
 			continue
 		}
 		if !sc.EnterArray() {
-			return false, errMalformed("a malformed parts list")
+			return errMalformed("a malformed parts list")
 		}
 		for sc.NextElem() {
-			wrote, err := s.part(sc, k, logprobs)
-			if err != nil {
-				return false, err
+			var v partVals
+			if !fields(sc, partKeys[:], v[:]) {
+				return errMalformed("a malformed part")
 			}
-			if wrote {
-				logprobs, wroteLogprobs = nil, true
-			}
+			s.parts = append(s.parts, v)
 		}
 		if !sc.OK() {
-			return false, errMalformed("a malformed parts list")
+			return errMalformed("a malformed parts list")
 		}
 	}
 	if !sc.OK() {
-		return false, errMalformed("a malformed candidate content")
+		return errMalformed("a malformed candidate content")
 	}
-	return wroteLogprobs, nil
+	return nil
 }
 
-// part writes the chunk for the part sc is at: text, thought text or a function call.
-// Parts with nothing to show (an empty text, a lone thought signature) write nothing, and
-// nothing is written for a finished choice. It reports whether it wrote the logprobs.
-func (s *stream) part(sc *jsonx.Scanner, k int, logprobs []byte) (bool, error) {
-	var v [4][]byte
-	if !fields(sc, partKeys[:], v[:]) {
-		return false, errMalformed("a malformed part")
+// sendCandidate sends the events of a candidate the event held: its parts as events of
+// the choice its index names (the first text with the logprobs, if any), then Finish
+// when it has a finishReason.
+func (s *stream) sendCandidate(cv *candVals) error {
+	k := cv.pos
+	if cv.index != nil {
+		n, ok := intValue(cv.index)
+		if !ok || n < 0 || n >= maxChoices {
+			return errMalformed("a candidate index that is not a small number")
+		}
+		k = n
 	}
+	var lp []byte // the logprobs in OpenAI's shape
+	if cv.logprobs != nil {
+		s.lpBuf = appendLogprobsJSON(s.lpBuf[:0], cv.logprobs)
+		lp = s.lpBuf
+	}
+	for i := cv.from; i < cv.to; i++ {
+		wrote, err := s.part(&s.parts[i], k, lp)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			lp = nil
+		}
+	}
+	c := s.choice(k)
+	if reason := cv.reason; jsonx.IsString(reason) && string(reason) != `"FINISH_REASON_UNSPECIFIED"` && !c.finished {
+		s.open(event.Finish, k, c)
+		s.ev.Logprobs = lp
+		s.ev.Reason = finishReason(reason[1:len(reason)-1], c.calls > 0)
+		c.finished = true
+		return s.send()
+	}
+	return nil
+}
+
+// part sends the event for a part: text, thought text or a function call. Parts with
+// nothing to show (an empty text, a lone thought signature) send nothing, and nothing is
+// sent for a finished choice. It reports whether it sent the logprobs.
+func (s *stream) part(v *partVals, k int, logprobs []byte) (bool, error) {
 	text, thought, call, sig := v[0], v[1], v[2], v[3]
 	c := s.choice(k)
-	wrote := false
 	switch {
 	case c.finished:
 	case call != nil:
-		if err := s.functionCall(call, sig, k, c); err != nil {
-			return false, err
-		}
+		return false, s.functionCall(call, sig, k, c)
 	case jsonx.IsString(text) && len(text) > 2:
-		s.open(k, c)
-		s.sep()
+		kind := event.Text
 		if string(thought) == "true" {
-			s.out = append(s.out, `"reasoning_content":`...)
-		} else {
-			s.out = append(s.out, `"content":`...)
+			kind = event.Reasoning
 		}
-		s.out = jsonx.AppendLiteral(s.out, text)
-		if logprobs != nil {
-			s.out = append(s.out, `},"logprobs":`...)
-			s.out = appendLogprobsJSON(s.out, logprobs)
-			s.out = append(s.out, chunkTail[1:]...)
-			wrote = true
-		} else {
-			s.out = append(s.out, chunkTail...)
-		}
+		s.open(kind, k, c)
+		s.ev.Text, s.ev.Lit, s.ev.Logprobs = text, event.LitText, logprobs
+		return logprobs != nil, s.send()
 	}
-	return wrote, nil
+	return false, nil
 }
 
-// functionCall writes the functionCall object call (with the part's thoughtSignature
-// sig) as one tool_calls delta.
+// functionCall sends the functionCall object call (with the part's thoughtSignature
+// sig) as one ToolCall event holding all its arguments.
 func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
 	var v [3][]byte
 	sc := jsonx.NewScanner(call)
@@ -239,37 +216,28 @@ func (s *stream) functionCall(call, sig []byte, k int, c *choiceState) error {
 	if err != nil {
 		return err
 	}
-	s.open(k, c)
-	s.sep()
-	s.out = append(s.out, `"tool_calls":[{"index":`...)
-	s.out = jsonx.AppendInt(s.out, c.calls)
-	s.out = append(s.out, `,"id":`...)
-	s.out = jsonx.AppendString(s.out, s.idBuf)
-	s.out = append(s.out, `,"type":"function","function":{"name":`...)
-	s.out = jsonx.AppendLiteral(s.out, name)
-	s.out = append(s.out, `,"arguments":`...)
-	s.out = jsonx.AppendString(s.out, compact)
-	s.out = append(s.out, "}}]"...)
-	s.out = append(s.out, chunkTail...)
+	s.open(event.ToolCall, k, c)
+	s.ev.Tool, s.ev.ID, s.ev.Name, s.ev.Lit, s.ev.Text = c.calls, s.idBuf, name, event.LitName, compact
 	c.calls++
-	return nil
+	return s.send()
 }
 
 // promptBlocked answers a promptFeedback.blockReason that came without candidates: choice 0
 // ends with content_filter.
-func (s *stream) promptBlocked(feedback []byte) {
+func (s *stream) promptBlocked(feedback []byte) error {
 	var v [1][]byte
 	sc := jsonx.NewScanner(feedback)
 	fields(&sc, feedbackKeys[:], v[:])
 	reason := v[0]
 	if !jsonx.IsString(reason) || len(reason) <= 2 {
-		return
+		return nil
 	}
 	c := s.choice(0)
 	if c.finished {
-		return
+		return nil
 	}
-	s.open(0, c)
-	s.out = append(s.out, "},\"finish_reason\":\"content_filter\"}]}\n\n"...)
+	s.open(event.Finish, 0, c)
+	s.ev.Reason = "content_filter"
 	c.finished = true
+	return s.send()
 }

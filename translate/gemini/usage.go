@@ -19,17 +19,34 @@ type usageMeta struct {
 // (OpenAI counts reasoning as completion); Gemini's prompt count already includes the
 // cached tokens, as OpenAI's does.
 func (m *usageMeta) usage() *schema.Usage {
+	var b usageBuf
+	return b.set(m)
+}
+
+// usageBuf holds a Usage and its details, so that a stream's Usage event does not
+// allocate.
+type usageBuf struct {
+	u   schema.Usage
+	ptd schema.PromptTokensDetails
+	ctd schema.CompletionTokensDetails
+}
+
+// set fills b from m as usage describes and returns its Usage, which points into b.
+func (b *usageBuf) set(m *usageMeta) *schema.Usage {
 	total := m.TotalTokenCount
 	if total == 0 {
 		total = m.PromptTokenCount + m.CandidatesTokenCount + m.ThoughtsTokenCount
 	}
-	return &schema.Usage{
+	b.ptd = schema.PromptTokensDetails{CachedTokens: m.CachedContentTokenCount}
+	b.ctd = schema.CompletionTokensDetails{ReasoningTokens: m.ThoughtsTokenCount}
+	b.u = schema.Usage{
 		PromptTokens:            m.PromptTokenCount,
 		CompletionTokens:        m.CandidatesTokenCount + m.ThoughtsTokenCount,
 		TotalTokens:             total,
-		PromptTokensDetails:     &schema.PromptTokensDetails{CachedTokens: m.CachedContentTokenCount},
-		CompletionTokensDetails: &schema.CompletionTokensDetails{ReasoningTokens: m.ThoughtsTokenCount},
+		PromptTokensDetails:     &b.ptd,
+		CompletionTokensDetails: &b.ctd,
 	}
+	return &b.u
 }
 
 // appendUsage writes an OpenAI usage object with both details objects.

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -55,24 +57,24 @@ func BenchmarkResponse(b *testing.B) {
 	}
 }
 
-func benchStream(b *testing.B, event string, includeUsage bool) {
+func benchStream(b *testing.B, ev string, includeUsage bool, filters ...event.Filter) {
 	tr := mustNew(b, "")
 	req := &schema.ChatRequest{Stream: true}
 	if includeUsage {
 		req.StreamOptions = &schema.StreamOptions{IncludeUsage: true}
 	}
-	s := tr.Stream(req, &translate.Target{})
-	ev := []byte(event)
+	s := openaisse.NewStream(tr.StreamDecoder(req, &translate.Target{}), includeUsage, filters...)
+	in := []byte(ev)
 	dst := make([]byte, 0, 4096)
 	var err error
-	if dst, err = s.Feed(dst[:0], ev); err != nil { // the first chunk records the id
+	if dst, err = s.Feed(dst[:0], in); err != nil { // the first chunk records the id
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(ev)))
+	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if dst, err = s.Feed(dst[:0], ev); err != nil {
+		if dst, err = s.Feed(dst[:0], in); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -83,6 +85,14 @@ const benchChunk = `{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"cha
 // BenchmarkStreamEvent is one content event passed through (the client asked for
 // usage, so nothing is cut).
 func BenchmarkStreamEvent(b *testing.B) { benchStream(b, "data: "+benchChunk+"}\n\n", true) }
+
+// BenchmarkStreamEventTyped is BenchmarkStreamEvent with a filter that looks at every
+// event, so that the chunk's typed events are read out of it.
+func BenchmarkStreamEventTyped(b *testing.B) {
+	benchStream(b, "data: "+benchChunk+"}\n\n", true, event.FilterFunc(func(e *event.Event, next event.Sink) error {
+		return next.Event(e)
+	}))
+}
 
 // BenchmarkStreamEventStrip is one content event whose "usage":null member is cut.
 func BenchmarkStreamEventStrip(b *testing.B) {

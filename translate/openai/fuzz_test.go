@@ -8,7 +8,9 @@ import (
 
 	"github.com/franca-gw/franca/internal/fake/openaifake"
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -62,8 +64,18 @@ func FuzzStream(f *testing.F) {
 			req.StreamOptions = &schema.StreamOptions{IncludeUsage: true}
 		}
 		tr := mustNew(t, "")
+		// The split run has a filter, so that the typed events are read out of every
+		// chunk too: that must change nothing the client gets.
+		look := event.FilterFunc(func(e *event.Event, next event.Sink) error {
+			e.AppendText(nil)
+			return next.Event(e)
+		})
+		typed := false
 		run := func(pieces ...[]byte) ([]byte, error) {
-			s := tr.Stream(req, &translate.Target{})
+			var s translate.Stream = tr.Stream(req, &translate.Target{})
+			if typed {
+				s = openaisse.NewStream(tr.StreamDecoder(req, &translate.Target{}), includeUsage, look)
+			}
 			var out []byte
 			for _, p := range pieces {
 				var err error
@@ -77,6 +89,7 @@ func FuzzStream(f *testing.F) {
 		}
 		whole, err1 := run(in)
 		i := int(cut) % (len(in) + 1)
+		typed = true
 		split, err2 := run(in[:i], in[i:])
 		if !bytes.Equal(whole, split) || (err1 == nil) != (err2 == nil) {
 			t.Fatalf("cut at %d changed the output:\n%q\n%q", i, whole, split)

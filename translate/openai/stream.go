@@ -4,13 +4,23 @@ import (
 	"bytes"
 
 	"github.com/franca-gw/franca/translate"
+	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 	"github.com/franca-gw/franca/translate/sse"
 )
 
-// Stream returns the transcoder for a streamed chat completion. Events pass through
-// byte for byte, re-framed as "data: …\n\n"; only usage is touched:
+// Stream returns the transcoder for a streamed chat completion: StreamDecoder's events
+// written by openaisse.
+func (t *Translator) Stream(req *schema.ChatRequest, tg *translate.Target) translate.Stream {
+	return openaisse.NewStream(t.StreamDecoder(req, tg), req.IncludeUsage())
+}
+
+// StreamDecoder returns the decoder of a streamed chat completion. It is the
+// same-format path: each chunk is sent on as a Chunk event, byte for byte (re-framed as
+// "data: …\n\n" by the encoder), after the typed events it holds, marked Observed, when
+// they are asked for (SendTyped). Only usage is touched:
 //
 //   - usage is recorded wherever the provider reports it: a top-level "usage" member
 //     (OpenAI, and providers that add it to the last chunk), choices[i].usage
@@ -20,8 +30,8 @@ import (
 //   - when it did and no top-level usage reached it, a usage chunk in OpenAI's shape
 //     is written before "data: [DONE]".
 //
-// An upstream error event ({"error":…}) is passed on in OpenAI's error shape.
-func (t *Translator) Stream(req *schema.ChatRequest, tg *translate.Target) translate.Stream {
+// An upstream error event ({"error":…}) becomes an Error event in OpenAI's error shape.
+func (t *Translator) StreamDecoder(req *schema.ChatRequest, tg *translate.Target) event.Decoder {
 	s := &stream{wantUsage: req.IncludeUsage()}
 	s.fn = s.onEvent
 	return s
@@ -30,8 +40,12 @@ func (t *Translator) Stream(req *schema.ChatRequest, tg *translate.Target) trans
 type stream struct {
 	r         sse.Reader
 	fn        func(sse.Event) error
-	out       []byte
+	sink      event.Sink  // while Feed or End runs
+	ev        event.Event // the event being sent
 	wantUsage bool
+	typed     bool // send the typed events of each chunk (SendTyped)
+	obs       observer
+	chunkBuf  []byte // a usage chunk Franca writes
 
 	usageRaw    []byte
 	usage       *schema.Usage
@@ -53,22 +67,30 @@ var (
 	doneData = []byte("[DONE]")
 )
 
-func (s *stream) Feed(dst, p []byte) ([]byte, error) {
-	s.out = dst
+// SendTyped implements event.TypedChunks.
+func (s *stream) SendTyped() { s.typed = true }
+
+// Feed implements event.Decoder.
+func (s *stream) Feed(p []byte, sink event.Sink) error {
+	s.sink = sink
 	err := s.r.Feed(p, s.fn)
-	return s.out, err
+	s.sink = nil
+	return err
 }
 
-func (s *stream) End(dst []byte) ([]byte, error) {
-	s.out = dst
-	if err := s.r.Close(s.fn); err != nil {
-		return s.out, err
+// End implements event.Decoder.
+func (s *stream) End(sink event.Sink) error {
+	s.sink = sink
+	err := s.r.Close(s.fn)
+	s.sink = nil
+	if err != nil {
+		return err
 	}
 	if !s.done && !s.failed {
-		return s.out, &translate.Error{Status: 502, Type: translate.TypeServer,
+		return &translate.Error{Status: 502, Type: translate.TypeServer,
 			Message: "the provider's stream ended before data: [DONE]"}
 	}
-	return s.out, nil
+	return nil
 }
 
 func (s *stream) Usage() *schema.Usage {
@@ -79,35 +101,55 @@ func (s *stream) Usage() *schema.Usage {
 	return s.usage
 }
 
+// send sends s.ev to the sink.
+func (s *stream) send() error { return s.sink.Event(&s.ev) }
+
+// sendChunk sends the Chunk event whose JSON is a followed by b.
+func (s *stream) sendChunk(a, b []byte) error {
+	s.ev = event.Event{Kind: event.Chunk, Raw: [2][]byte{a, b}}
+	return s.send()
+}
+
 func (s *stream) onEvent(ev sse.Event) error {
 	if s.done || s.failed {
 		return nil
 	}
 	data := ev.Data
 	if bytes.Equal(data, doneData) {
-		if s.wantUsage && !s.sawTopUsage && len(s.usageRaw) > 0 {
-			s.out = s.appendUsageChunk(s.out)
-		}
-		s.out = append(s.out, sse.Done...)
 		s.done = true
-		return nil
+		if s.typed && len(s.usageRaw) > 0 {
+			s.ev = event.Event{Kind: event.Usage, Observed: true, Usage: s.Usage(), UsageJSON: s.usageRaw}
+			if err := s.send(); err != nil {
+				return err
+			}
+		}
+		if s.wantUsage && !s.sawTopUsage && len(s.usageRaw) > 0 {
+			s.chunkBuf = s.appendUsageChunk(s.chunkBuf[:0])
+			if err := s.sendChunk(s.chunkBuf, nil); err != nil {
+				return err
+			}
+		}
+		s.ev = event.Event{Kind: event.Done}
+		return s.send()
 	}
 	if string(ev.Name) == "error" || bytes.Contains(data, errorKey) && hasErrorMember(data) {
-		e := mapError(500, nil, data)
-		s.out = append(s.out, e.StreamErrorEvent()...)
 		s.failed = true
-		return nil
+		s.ev = event.Event{Kind: event.Error, Err: mapError(500, nil, data)}
+		return s.send()
+	}
+	if s.typed {
+		if err := s.obs.chunk(data, s); err != nil {
+			return err
+		}
 	}
 	if !s.gotMeta || bytes.Contains(data, usageKey) {
-		s.chunk(data)
-		return nil
+		return s.chunk(data)
 	}
-	s.out = appendEvent(s.out, data, nil)
-	return nil
+	return s.sendChunk(data, nil)
 }
 
 // chunk handles a chunk that may hold usage or the stream's id.
-func (s *stream) chunk(data []byte) {
+func (s *stream) chunk(data []byte) error {
 	var usage, choices, xgroq jsonx.Member
 	var hasUsage, hasChoices, hasXGroq bool
 	var id, created, model []byte
@@ -130,8 +172,7 @@ func (s *stream) chunk(data []byte) {
 	})
 	if err != nil {
 		// Not a JSON object: pass it on untouched.
-		s.out = appendEvent(s.out, data, nil)
-		return
+		return s.sendChunk(data, nil)
 	}
 	if !s.gotMeta && len(id) > 2 && id[0] == '"' {
 		s.id = append(s.id[:0], id...)
@@ -146,8 +187,7 @@ func (s *stream) chunk(data []byte) {
 		if hasXGroq {
 			s.recordIn(xgroq.Value(data))
 		}
-		s.out = appendEvent(s.out, data, nil)
-		return
+		return s.sendChunk(data, nil)
 	}
 	v := usage.Value(data)
 	real := !isNull(v) && v[0] == '{'
@@ -156,14 +196,13 @@ func (s *stream) chunk(data []byte) {
 	}
 	if s.wantUsage {
 		s.sawTopUsage = s.sawTopUsage || real
-		s.out = appendEvent(s.out, data, nil)
-		return
+		return s.sendChunk(data, nil)
 	}
 	if real && (!hasChoices || isEmptyArray(choices.Value(data))) {
-		return // a usage-only chunk the client did not ask for
+		return nil // a usage-only chunk the client did not ask for
 	}
 	from, to := cutRange(data, usage)
-	s.out = appendEvent(s.out, data[:from], data[to:])
+	return s.sendChunk(data[:from], data[to:])
 }
 
 // nestedUsage records a usage member inside a choice (Moonshot's place for it).
@@ -195,10 +234,10 @@ func (s *stream) record(v []byte) {
 	s.usageDirty = true
 }
 
-// appendUsageChunk writes the usage chunk a client asked for when the provider
-// reported usage elsewhere.
+// appendUsageChunk writes the JSON of the usage chunk a client asked for when the
+// provider reported usage elsewhere.
 func (s *stream) appendUsageChunk(dst []byte) []byte {
-	dst = append(dst, `data: {"id":`...)
+	dst = append(dst, `{"id":`...)
 	dst = appendOr(dst, s.id, `""`)
 	dst = append(dst, `,"object":"chat.completion.chunk","created":`...)
 	dst = appendOr(dst, s.created, `0`)
@@ -206,7 +245,7 @@ func (s *stream) appendUsageChunk(dst []byte) []byte {
 	dst = appendOr(dst, s.model, `""`)
 	dst = append(dst, `,"choices":[],"usage":`...)
 	dst = append(dst, s.usageRaw...)
-	return append(dst, "}\n\n"...)
+	return append(dst, '}')
 }
 
 func appendOr(dst, v []byte, def string) []byte {
@@ -214,27 +253,6 @@ func appendOr(dst, v []byte, def string) []byte {
 		return append(dst, def...)
 	}
 	return append(dst, v...)
-}
-
-// appendEvent appends "data: " a b "\n\n", writing each line of a multi-line data
-// as a data line of its own.
-func appendEvent(dst, a, b []byte) []byte {
-	dst = append(dst, "data: "...)
-	dst = appendLines(dst, a)
-	dst = appendLines(dst, b)
-	return append(dst, '\n', '\n')
-}
-
-func appendLines(dst, p []byte) []byte {
-	for {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			return append(dst, p...)
-		}
-		dst = append(dst, p[:i]...)
-		dst = append(dst, "\ndata: "...)
-		p = p[i+1:]
-	}
 }
 
 // hasErrorMember reports whether the object data has a non-null top-level "error".
@@ -258,5 +276,4 @@ func isEmptyArray(v []byte) bool {
 	return len(bytes.TrimSpace(v[1:len(v)-1])) == 0
 }
 
-// Failed reports whether the provider's error event was passed on.
-func (s *stream) Failed() bool { return s.failed }
+var _ event.Source = (*Translator)(nil)

@@ -101,6 +101,11 @@ func TestStreams(t *testing.T) {
 		{name: "CRLF framing and multi-line data are re-framed", family: "openai",
 			in:  "data: {\"id\":\"c\",\"choices\":\r\ndata: []}\r\n\r\n: keep-alive\r\n\r\ndata: [DONE]\r\n\r\n",
 			out: "data: {\"id\":\"c\",\"choices\":\ndata: []}\n\ndata: [DONE]\n\n"},
+		{name: "a usage chunk Franca writes from usage on two data lines is framed line by line", family: "moonshot", wantUsage: true,
+			in: "data: {\"id\":\"c\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\",\"usage\":{\"prompt_tokens\":1,\ndata: \"completion_tokens\":2,\"total_tokens\":3}}]}\n\ndata: [DONE]\n\n",
+			out: "data: {\"id\":\"c\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\",\"usage\":{\"prompt_tokens\":1,\ndata: \"completion_tokens\":2,\"total_tokens\":3}}]}\n\n" +
+				"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\ndata: \"completion_tokens\":2,\"total_tokens\":3}}\n\ndata: [DONE]\n\n",
+			usage: usage(1, 2)},
 		{name: "events after [DONE] are ignored", family: "openai",
 			in: openaifake.StreamText + "data: {\"late\":true}\n\n", out: openaifake.StreamText},
 	}
