@@ -441,6 +441,9 @@ func (a attemptRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}
 	enc.AddInt("status", a.Status)
 	enc.AddString("outcome", string(a.Outcome))
+	if a.Code != "" {
+		enc.AddString("code", a.Code)
+	}
 	if a.Error != "" {
 		enc.AddString("error", a.Error)
 	}

@@ -346,6 +346,13 @@ func whole(r fake.Reply) []byte {
 // respond feeds a provider's answer, body in chunks, to the upstream filter's context id.
 func (s *stage) respond(t testing.TB, id uint32, status int, header http.Header, chunks [][]byte) *reply {
 	t.Helper()
+	return s.respondPart(t, id, status, header, chunks, true)
+}
+
+// respondPart is respond, except that the last chunk ends the body only when ends is
+// set: otherwise the answer stays open (a stream the client leaves, or the provider cuts).
+func (s *stage) respondPart(t testing.TB, id uint32, status int, header http.Header, chunks [][]byte, ends bool) *reply {
+	t.Helper()
 	if status == 0 {
 		status = 200
 	}
@@ -364,7 +371,7 @@ func (s *stage) respond(t testing.TB, id uint32, status int, header http.Header,
 	s.host.CallOnResponseHeaders(id, h, false)
 	out := &reply{}
 	for i, c := range chunks {
-		action := s.host.CallOnResponseBody(id, c, i == len(chunks)-1)
+		action := s.host.CallOnResponseBody(id, c, ends && i == len(chunks)-1)
 		if action == types.ActionContinue {
 			// What the filter let through is on its way to the client.
 			body = append(body, s.host.GetCurrentResponseBody(id)...)

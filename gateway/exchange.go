@@ -178,6 +178,7 @@ type Attempt struct {
 	// adapter said more than a status, what went wrong, and the stream.
 	status  int
 	outcome Outcome
+	code    string
 	err     string
 	stream  *usageStream
 	rec     AttemptRecord
@@ -365,7 +366,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 		if err != nil {
 			r := errorReply(&translate.Error{Status: 502, Type: translate.TypeServer, Code: "bad_upstream_response",
 				Message: "provider " + strconv.Quote(a.Provider) + " answered with a body Franca could not read: " + err.Error()})
-			a.x.lastErr = r
+			a.failWith(r)
 			a.outcome, a.err = OutcomeMalformed, err.Error()
 			a.finish(keypool.Outcome{Status: 502, Header: h})
 			return r, true
@@ -376,11 +377,8 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 	}
 	e, rejected := a.upstreamError(status, h, body)
 	r := errorReply(e)
-	a.x.lastErr = r
-	a.err = e.Code
-	if a.err == "" {
-		a.err = e.Message
-	}
+	a.failWith(r)
+	a.err = e.Message
 	outcome := status
 	switch {
 	case rejected:
@@ -455,7 +453,7 @@ func (a *Attempt) Failed(err error) *Reply {
 		a.StreamCut(err)
 		return r
 	}
-	a.x.lastErr = r
+	a.failWith(r)
 	a.err = err.Error()
 	a.finish(keypool.Outcome{Status: 0})
 	return r
@@ -468,7 +466,7 @@ func (a *Attempt) Failed(err error) *Reply {
 func (a *Attempt) NoFirstByte() *Reply {
 	r := errorReply(&translate.Error{Status: 504, Type: translate.TypeServer, Code: "upstream_timeout",
 		Message: "provider " + strconv.Quote(a.Provider) + " sent no response within " + a.FirstByteTimeout.String() + " (its first_byte_timeout)"})
-	a.x.lastErr = r
+	a.failWith(r)
 	a.outcome, a.err = OutcomeTimeout, "no response header within the first_byte_timeout of "+a.FirstByteTimeout.String()
 	a.finish(keypool.Outcome{Status: 0})
 	return r

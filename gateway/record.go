@@ -67,6 +67,9 @@ type AttemptRecord struct {
 	Status int `json:"status"`
 	// Outcome is how the attempt ended.
 	Outcome Outcome `json:"outcome"`
+	// Code is the error code of the reply the attempt's failure makes for the client
+	// (the provider's own, or Franca's: upstream_unreachable, upstream_timeout …).
+	Code string `json:"code,omitempty"`
 	// Error says what went wrong, for outcomes other than ok ("" otherwise). It never
 	// holds a secret.
 	Error string `json:"error,omitempty"`
@@ -119,12 +122,24 @@ func (x *Exchange) Record(status int) *Record {
 	default:
 		r.Outcome = OutcomeRefused
 	}
-	if x.Reply != nil && x.Reply.Status == status {
+	switch {
+	case x.Reply != nil && x.Reply.Status == status:
 		r.Code = errorCode(x.Reply.Body)
-	} else if x.lastErr != nil && x.lastErr.Status == status {
+	case x.lastErr != nil && x.lastErr.Status == status:
 		r.Code = errorCode(x.lastErr.Body)
+	case status >= 400 && len(x.records) > 0:
+		// The attempts were made through other exchanges (AddAttempt): the last one's
+		// failure is the client's answer.
+		r.Code = x.records[len(x.records)-1].Code
 	}
 	return r
+}
+
+// failWith keeps r as the reply for the client should no other attempt follow, and its
+// code for the attempt's record.
+func (a *Attempt) failWith(r *Reply) {
+	a.x.lastErr = r
+	a.code = errorCode(r.Body)
 }
 
 // errorCode returns the "code" of an OpenAI-shaped error body, or "".
@@ -181,7 +196,7 @@ func (a *Attempt) TimedOut(err error) *Reply {
 	r := errorReply(&translate.Error{Status: 504, Type: translate.TypeServer, Code: "upstream_timeout",
 		Message: "provider " + strconv.Quote(a.Provider) + " did not answer in time: " + err.Error()})
 	if !a.done {
-		a.x.lastErr = r
+		a.failWith(r)
 	}
 	a.end(OutcomeTimeout, 0, err)
 	return r
@@ -239,7 +254,7 @@ func (a *Attempt) record(o keypool.Outcome) {
 		}
 	}
 	r := AttemptRecord{Provider: a.Provider, Model: a.Model, KeyID: a.KeyID, Status: a.status, Outcome: out,
-		Error: a.err, TTFB: a.ttfb}
+		Code: a.code, Error: a.err, TTFB: a.ttfb}
 	if out == OutcomeOK || out == OutcomeClientGone || out.failed() {
 		r.Usage = a.x.usage
 	}

@@ -55,7 +55,7 @@ func TestRecords(t *testing.T) {
 		}, `{"endpoint":"chat","virtual_key":"app","model":"claude","stream":false,"status":200,"outcome":"ok",
 			"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},
 			"attempts":[
-				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a1","status":429,"outcome":"upstream_error","error":"rate_limit_exceeded"},
+				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a1","status":429,"outcome":"upstream_error","code":"rate_limit_exceeded","error":"slow down"},
 				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a2","status":200,"outcome":"ok","usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}]}`},
 		{"unreachable then timeout", chat, func(t *testing.T, x *Exchange) int {
 			x.Next().Failed(errors.New("connection refused"))
@@ -66,8 +66,8 @@ func TestRecords(t *testing.T) {
 			return x.Reply.Status
 		}, `{"endpoint":"chat","virtual_key":"app","model":"claude","stream":false,"status":504,"outcome":"timeout","code":"upstream_timeout",
 			"attempts":[
-				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a1","status":0,"outcome":"unreachable","error":"connection refused"},
-				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a2","status":0,"outcome":"timeout","error":"no answer within 10s"}]}`},
+				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a1","status":0,"outcome":"unreachable","code":"upstream_unreachable","error":"connection refused"},
+				{"provider":"ant","upstream_model":"claude-x","upstream_key":"a2","status":0,"outcome":"timeout","code":"upstream_timeout","error":"no answer within 10s"}]}`},
 		{"stream ok", stream, func(t *testing.T, x *Exchange) int {
 			a := x.Next()
 			a.ResponseHeader(sse)
