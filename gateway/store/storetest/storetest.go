@@ -162,4 +162,3 @@ func idBefore(a, b string) bool {
 	}
 	return am < bm || (am == bm && as < bs)
 }
-
