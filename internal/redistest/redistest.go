@@ -4,10 +4,13 @@ package redistest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -68,4 +71,93 @@ func Command(t *testing.T, addr string, words ...string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimRight(line, "\r\n")
+}
+
+// Silent starts a server that accepts connections and never answers a command, as a
+// Redis that hangs does, and returns its "host:port". With handshake set it answers the
+// commands a client sends to set a connection up (HELLO with an error, as a server
+// without RESP3 does; AUTH, SELECT and CLIENT with OK; PING) and only then falls
+// silent: the client's own dial and handshake timeouts do not end the wait then.
+func Silent(t *testing.T, handshake bool) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			if handshake {
+				go answerHandshake(c)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// answerHandshake answers the set-up commands on c and ignores every other.
+func answerHandshake(c net.Conn) {
+	r := bufio.NewReader(c)
+	for {
+		words, err := readCommand(r)
+		if err != nil {
+			return
+		}
+		switch strings.ToUpper(words[0]) {
+		case "HELLO":
+			fmt.Fprint(c, "-ERR unknown command 'HELLO'\r\n")
+		case "AUTH", "SELECT", "CLIENT":
+			fmt.Fprint(c, "+OK\r\n")
+		case "PING":
+			fmt.Fprint(c, "+PONG\r\n")
+		}
+	}
+}
+
+// readCommand reads one RESP array of bulk strings.
+func readCommand(r *bufio.Reader) ([]string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("not a command: %q", line)
+	}
+	words := make([]string, n)
+	for i := range words {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$")))
+		if err != nil {
+			return nil, fmt.Errorf("not a bulk string: %q", line)
+		}
+		b := make([]byte, size+2)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		words[i] = string(b[:size])
+	}
+	return words, nil
 }

@@ -2,7 +2,7 @@ package redisstore_test
 
 import (
 	"context"
-	"net"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -77,39 +77,16 @@ func TestRedisExpiry(t *testing.T) {
 	}
 }
 
-// silent accepts connections and never answers, as a Redis that hangs does.
-func silent(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 // TestRedisSilentIsBounded: against a server that never answers, Do and Watch return
 // their errors within the timeout instead of hanging.
 func TestRedisSilentIsBounded(t *testing.T) {
-	s := redisstore.Open(&config.Redis{Address: silent(t), Prefix: "s:"}, 200*time.Millisecond)
+	for _, handshake := range []bool{false, true} {
+		t.Run(fmt.Sprintf("handshake=%v", handshake), func(t *testing.T) { silentIsBounded(t, handshake) })
+	}
+}
+
+func silentIsBounded(t *testing.T, handshake bool) {
+	s := redisstore.Open(&config.Redis{Address: redistest.Silent(t, handshake), Prefix: "s:"}, 200*time.Millisecond)
 	defer s.Close()
 	returned := make(chan error, 2)
 	go func() {
