@@ -52,14 +52,16 @@ func New(c redis.UniversalClient, o Options) *Store {
 	return &Store{c: c, prefix: o.Prefix, timeout: o.Timeout}
 }
 
-// Open returns a store on the Redis the configuration names. No connection is made
-// until the first call.
+// Open returns a store on the Redis the configuration names: one server, a Cluster
+// (Cluster set) or a master found through Sentinels (MasterName set). No connection is
+// made until the first call.
 func Open(r *config.Redis, timeout time.Duration) *Store {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	c := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs: []string{r.Address}, Username: r.Username, Password: r.Password, DB: r.DB,
+		Addrs: r.Addrs(), IsClusterMode: r.Cluster, MasterName: r.MasterName,
+		Username: r.Username, Password: r.Password, DB: r.DB,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, PoolTimeout: timeout,
 	})
 	return New(c, Options{Prefix: r.Prefix, Timeout: timeout})
