@@ -70,12 +70,13 @@ func Open(r *config.Redis, timeout time.Duration) *Store {
 // Close closes the client.
 func (s *Store) Close() error { return s.c.Close() }
 
-// channel is where Raise announces every move, as "<key> <value>".
+// channel is where Raise announces every move, as "<value> <key>" (a key may hold spaces,
+// a time does not).
 func (s *Store) channel() string { return s.prefix + "raised" }
 
 // raiseScript moves KEYS[1] to ARGV[1] (Unix ms) when that is later than what it holds
-// and than the server's time, makes it expire then, and announces the move on ARGV[2] as
-// ARGV[3] (the key as the core names it) and the time. It returns {moved, time held}.
+// and than the server's time, makes it expire then, and announces the move on ARGV[2]:
+// the time and ARGV[3], the key as the core names it. It returns {moved, time held}.
 var raiseScript = `
 local held = tonumber(redis.call('GET', KEYS[1]) or '')
 local want = tonumber(ARGV[1])
@@ -83,7 +84,7 @@ if held and held > 0 and held >= want then return {0, held} end
 local t = redis.call('TIME')
 if want <= t[1] * 1000 + math.floor(t[2] / 1000) then return {0, 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[1] .. ' ' .. ARGV[3])
 return {1, want}
 `
 
@@ -203,7 +204,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, fn func(key string, va
 				s.load(lctx, prefix, call)
 				lcancel()
 			case *redis.Message:
-				if k, v, ok := strings.Cut(m.Payload, " "); ok && strings.HasPrefix(k, prefix) {
+				if v, k, ok := strings.Cut(m.Payload, " "); ok && strings.HasPrefix(k, prefix) {
 					call(k, []byte(v))
 				}
 			}

@@ -111,3 +111,33 @@ func silentIsBounded(t *testing.T, handshake bool) {
 	}
 	stop()
 }
+
+// TestRedisWatchReadsAgainAfterReconnect: a watch whose connection was lost reads the
+// entries again once go-redis subscribed anew, so a cooldown raised meanwhile (here
+// written without its announcement) is not missed.
+func TestRedisWatchReadsAgainAfterReconnect(t *testing.T) {
+	addr := redistest.Start(t)
+	s := redisstore.Open(&config.Redis{Address: addr, Prefix: "r:"}, 0)
+	defer s.Close()
+	seen := make(chan string, 16)
+	stop, err := s.Watch(context.Background(), "cool:", func(k string, v []byte) { seen <- k + "=" + string(v) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	until := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+	if got := redistest.Command(t, addr, "SET", "r:cool:p/k", until); got != "+OK" {
+		t.Fatal(got)
+	}
+	if got := redistest.Command(t, addr, "CLIENT", "KILL", "TYPE", "pubsub"); got != ":1" {
+		t.Fatalf("client kill: %s", got)
+	}
+	select {
+	case got := <-seen:
+		if got != "cool:p/k="+until {
+			t.Fatalf("watched %s", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watch never read the entries again")
+	}
+}

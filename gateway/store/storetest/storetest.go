@@ -91,12 +91,12 @@ var cases = []struct {
 		t2 := t1.Add(time.Second)
 		// Raises that move nothing and keys outside the prefix are not reported.
 		do(t, h, store.RaiseOp(k+"w:early", t1), store.RaiseOp(k+"other", t2), store.SetOp(k+"w:set", []byte("x"), 0))
-		do(t, h, store.RaiseOp(k+"w:late", t2))
-		expect(t, seen, k+"w:late="+string(store.FormatMillis(t2)))
+		do(t, h, store.RaiseOp(k+"w:late one", t2))
+		expect(t, seen, k+"w:late one="+string(store.FormatMillis(t2)))
 		do(t, h, store.RaiseOp(k+"w:early", t2))
 		expect(t, seen, k+"w:early="+string(store.FormatMillis(t2)))
 		stop()
-		do(t, h, store.RaiseOp(k+"w:late", t2.Add(time.Second)))
+		do(t, h, store.RaiseOp(k+"w:late one", t2.Add(time.Second)))
 		select {
 		case s := <-seen:
 			t.Fatalf("after stop: %s", s)
