@@ -12,6 +12,7 @@ import (
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
 	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/gateway/store"
 )
 
 // Key state across the worker threads of one Envoy.
@@ -43,7 +44,7 @@ type sharedPool struct {
 
 // newSharedPool shares pool's cooldowns with the other VMs, reading the time from now.
 func newSharedPool(key string, pool *keypool.Pool, now func() time.Time) *sharedPool {
-	sp := &sharedPool{key: key, pool: pool, now: now, watch: watcher{bucket: gateway.CooldownPrefix}}
+	sp := &sharedPool{key: key, pool: pool, now: now, watch: watcher{bucket: gateway.CooldownPrefix, entry: bucketPrefix + gateway.CooldownPrefix}}
 	sp.cd = gateway.ShareCooldowns(pool, sp.flush)
 	return sp
 }
@@ -85,7 +86,9 @@ func poolKey(cfg *config.Config) string {
 // sync applies the cooldowns other VMs shared since the last call. It costs one host
 // call when nothing changed.
 func (sp *sharedPool) sync(now time.Time) {
-	sp.watch.poll(now, func(k string, v []byte) { sp.cd.Apply(k, v) })
+	for rest, until := range sp.watch.poll(now) {
+		sp.cd.Apply(sp.watch.bucket+rest, store.FormatMillis(until))
+	}
 }
 
 // flush carries out the operations the pool's cooldowns emitted. The pool calls it when

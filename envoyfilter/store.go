@@ -106,27 +106,27 @@ func sharedRaise(key string, until, now time.Time) (store.Result, error) {
 // watcher follows one bucket of shared data.
 type watcher struct {
 	bucket string
+	// entry is the bucket's shared-data key.
+	entry string
 	// seen is the compare-and-swap token of the bucket at the last read; read is set once
 	// it was read.
 	seen uint32
 	read bool
 }
 
-// poll calls fn with every live key of the bucket and its value when the bucket changed
-// since the last poll. It costs one host call.
-func (w *watcher) poll(now time.Time, fn func(key string, value []byte)) {
-	b, cas, err := proxywasm.GetSharedData(bucketPrefix + w.bucket)
+// poll returns the live lines of the bucket, by the rest of their key, when it changed
+// since the last poll, and nil otherwise. It costs one host call.
+func (w *watcher) poll(now time.Time) map[string]time.Time {
+	b, cas, err := proxywasm.GetSharedData(w.entry)
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogDebugf("franca: reading %s%s: %v", bucketPrefix, w.bucket, err)
-		return
+		proxywasm.LogDebugf("franca: reading %s: %v", w.entry, err)
+		return nil
 	}
 	if w.read && cas == w.seen {
-		return
-	}
-	for rest, until := range parseBucket(b, now) {
-		fn(w.bucket+rest, store.FormatMillis(until))
+		return nil
 	}
 	w.seen, w.read = cas, true
+	return parseBucket(b, now)
 }
 
 // parseBucket reads a bucket's lines that have not expired at now.
