@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,7 +40,9 @@ type watcher struct {
 
 // Entry is one entry of a stream.
 type Entry struct {
-	ID    string
+	// ID is "<Unix milliseconds>-<sequence>", as Append returned it.
+	ID string
+	// Value is what was appended.
 	Value []byte
 }
 
@@ -51,7 +54,7 @@ func NewMemory(now func() time.Time) *Memory {
 
 // ErrNotCounter is the error of Reserve and Settle on a key that holds something else
 // than an integer.
-var ErrNotCounter = fmt.Errorf("the value is not an integer counter")
+var ErrNotCounter = errors.New("the value is not an integer counter")
 
 // Do carries out ops in order. ctx is not read: nothing here waits.
 func (m *Memory) Do(_ context.Context, ops []Op) ([]Result, error) {

@@ -70,13 +70,21 @@ func (k Kind) String() string {
 // Op is one operation. Which fields count depends on Kind; build it with the functions
 // named after the kinds.
 type Op struct {
-	Kind   Kind
-	Key    string
-	Value  []byte
-	Until  time.Time
-	TTL    time.Duration
+	// Kind is the operation.
+	Kind Kind
+	// Key is the core's name of the state: a value, a counter or a stream.
+	Key string
+	// Value is what Set stores and Append adds.
+	Value []byte
+	// Until is the time Raise moves Key to.
+	Until time.Time
+	// TTL is how long Set's value lives, and the window of a new Reserve or Settle
+	// counter; 0: no expiry.
+	TTL time.Duration
+	// Amount is what Reserve and Settle add to the counter.
 	Amount int64
-	Limit  int64
+	// Limit is what Reserve keeps the counter within.
+	Limit int64
 }
 
 // GetOp reads key.
@@ -106,12 +114,18 @@ func AppendOp(key string, value []byte) Op { return Op{Kind: Append, Key: key, V
 
 // Result is what one operation gave back; the fields its Kind documents are set.
 type Result struct {
+	// Found says whether Get found the key.
 	Found bool
+	// Value is what Get read.
 	Value []byte
-	OK    bool
+	// OK says whether Raise moved the time, or Reserve or Settle added the amount.
+	OK bool
+	// Until is the time the key holds after Raise; zero when it holds none.
 	Until time.Time
+	// Count is the counter after Reserve or Settle.
 	Count int64
-	ID    string
+	// ID is the stream entry Append added.
+	ID string
 }
 
 // Store carries operations out for a synchronous adapter. Implementations are safe for
