@@ -44,7 +44,8 @@ type sharedPool struct {
 
 // newSharedPool shares pool's cooldowns with the other VMs, reading the time from now.
 func newSharedPool(key string, pool *keypool.Pool, now func() time.Time) *sharedPool {
-	sp := &sharedPool{key: key, pool: pool, now: now, watch: watcher{bucket: gateway.CooldownPrefix, entry: bucketPrefix + gateway.CooldownPrefix}}
+	sp := &sharedPool{key: key, pool: pool, now: now,
+		watch: watcher{bucket: gateway.CooldownPrefix, entry: bucketPrefix + gateway.CooldownPrefix}}
 	sp.cd = gateway.ShareCooldowns(pool, sp.flush)
 	return sp
 }
@@ -55,7 +56,8 @@ func (v *vm) acquirePool(cfg *config.Config) *sharedPool {
 	key := poolKey(cfg)
 	sp := v.pools[key]
 	if sp == nil {
-		sp = newSharedPool(key, gateway.NewPool(cfg.Routing, rand.Float64), v.now)
+		// The VM's clock as it is when asked: tests set it after the VM starts.
+		sp = newSharedPool(key, gateway.NewPool(cfg.Routing, rand.Float64), func() time.Time { return v.now() })
 		v.pools[key] = sp
 	}
 	sp.refs++
