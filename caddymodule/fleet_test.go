@@ -1,11 +1,9 @@
 package caddymodule_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,45 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
+
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/openaifake"
+	"github.com/franca-gw/franca/internal/redistest"
 )
-
-// redisServer starts a real redis-server on a free loopback port for the test. Outside
-// CI a machine without redis-server skips the test; in CI (make test installs it) a
-// missing server fails it.
-func redisServer(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed; `make test` installs it")
-		}
-		t.Skip("redis-server is not installed (make test installs it)")
-	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			fmt.Fprint(c, "PING\r\n")
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if strings.HasPrefix(line, "+PONG") {
-				return addr
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("redis-server did not answer")
-	return ""
-}
 
 // caddyBinary returns Caddy with Franca compiled in: $FRANCA_CADDY (the Makefile's
 // bin/caddy) or a fresh build.
@@ -166,7 +132,7 @@ func (p *process) keyState(t *testing.T, provider, key string) string {
 // TestFleetSharesCooldownsThroughRedis runs two Caddy processes against one Redis: a 429
 // seen by the first keeps the second off that key.
 func TestFleetSharesCooldownsThroughRedis(t *testing.T) {
-	addr := redisServer(t)
+	addr := redistest.Start(t)
 	var mu sync.Mutex
 	calls := map[string]int{}
 	up := fake.New(t, func(r *fake.Recorded) fake.Reply {
@@ -243,21 +209,14 @@ state:
 // TestFleetLoadsEarlierCooldowns starts a gateway after the cooldown was announced: it
 // reads it from Redis at start.
 func TestFleetLoadsEarlierCooldowns(t *testing.T) {
-	addr := redisServer(t)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr := redistest.Start(t)
 	until := time.Now().Add(time.Minute).UnixMilli()
 	// A rate limit of model m on key hot, and key cold rejected by its provider.
-	fmt.Fprintf(c, "SET \"late:cool:oa/hot m\" %d PX 60000\r\nSET late:cool:oa/cold %d PX 60000\r\n", until, until)
-	r := bufio.NewReader(c)
-	for range 2 {
-		if line, _ := r.ReadString('\n'); !strings.HasPrefix(line, "+OK") {
-			t.Fatalf("redis SET: %q", line)
+	for _, key := range []string{"late:cool:oa/hot m", "late:cool:oa/cold"} {
+		if line := redistest.Command(t, addr, "SET", key, fmt.Sprint(until), "PX", "60000"); line != "+OK" {
+			t.Fatalf("redis SET %s: %q", key, line)
 		}
 	}
-	c.Close()
 	p := startProcess(t, fmt.Sprintf(`
 providers:
   - name: oa
@@ -273,5 +232,48 @@ state: {redis: {address: "%s", prefix: "late:"}}
 	}
 	if got := p.keyState(t, "oa", "cold"); got != "invalid" {
 		t.Fatalf("cold: state %q", got)
+	}
+}
+
+// TestSilentRedisDoesNotHangStartup is the regression test of a start-up that hung
+// when Redis accepted the connection but never answered (the subscription to the fleet's
+// cooldowns waited without a deadline once the connection was set up): provisioning
+// returns, and a
+// request whose key gets a 429 is answered from the other key (sharing the cooldown is
+// off the request's path).
+func TestSilentRedisDoesNotHangStartup(t *testing.T) {
+	up := fake.New(t, func(r *fake.Recorded) fake.Reply {
+		if r.Header.Get("Authorization") == "Bearer sk-hot" {
+			return fake.Reply{Status: 429, Header: http.Header{"Retry-After": {"30"}, "Content-Type": {"application/json"}},
+				Body: []byte(openaifake.ErrRateLimit)}
+		}
+		return openaifake.Responder("/v1", "sk-cool")(r)
+	})
+	cfgJSON, f, port := adaptConfig(t, fmt.Sprintf(`
+providers:
+  - name: oa
+    type: openai
+    base_url: %s/v1
+    keys: [{id: hot, secret: sk-hot}, {id: cool, secret: sk-cool}]
+models: [{name: gpt, targets: [{provider: oa, model: gpt-4o-mini}]}]
+virtual_keys: [{name: tests, hash: "{{KEY_HASH}}"}]
+state: {redis: {address: "%s"}}
+`, up.URL, redistest.Silent(t, true)))
+	loaded := make(chan error, 1)
+	go func() { loaded <- caddy.Load(cfgJSON, true) }()
+	select {
+	case err := <-loaded:
+		if err != nil {
+			t.Fatalf("start caddy: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Caddy's provisioning hangs on a Redis that never answers")
+	}
+	t.Cleanup(func() { caddy.Stop() })
+	waitListening(t, port)
+	status, _, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json",
+		`{"model":"gpt","messages":[{"role":"user","content":"hi"}]}`)
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
 	}
 }

@@ -54,6 +54,19 @@ func freePort(t *testing.T) int {
 // is replaced by the hash of testKey.
 func start(t *testing.T, yaml string) *franca {
 	t.Helper()
+	cfgJSON, f, port := adaptConfig(t, yaml)
+	if err := caddy.Load(cfgJSON, true); err != nil {
+		t.Fatalf("start caddy: %v", err)
+	}
+	t.Cleanup(func() { caddy.Stop() })
+	waitListening(t, port)
+	return f
+}
+
+// adaptConfig writes the configuration and returns the JSON configuration of a Caddy
+// that runs it, the URLs it will answer on and its site's port.
+func adaptConfig(t *testing.T, yaml string) ([]byte, *franca, int) {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "franca.yaml")
 	yaml = strings.ReplaceAll(yaml, "{{KEY_HASH}}", config.HashKey(testKey))
@@ -85,14 +98,8 @@ http://127.0.0.1:%d {
 	for _, w := range warnings {
 		t.Logf("caddyfile warning: %s", w.String())
 	}
-	if err := caddy.Load(cfgJSON, true); err != nil {
-		t.Fatalf("start caddy: %v", err)
-	}
-	t.Cleanup(func() { caddy.Stop() })
-	f := &franca{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin),
-		ConfigFile: cfgPath, Caddyfile: caddyfile}
-	waitListening(t, port)
-	return f
+	return cfgJSON, &franca{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin),
+		ConfigFile: cfgPath, Caddyfile: caddyfile}, port
 }
 
 func waitListening(t *testing.T, port int) {

@@ -17,22 +17,21 @@ import (
 // source and its routing section: changing the routing starts a fresh pool.
 var pools = caddy.NewUsagePool()
 
-// poolEntry is a pool in the UsagePool, and its link to the fleet when Redis is set.
+// poolEntry is a pool in the UsagePool and the sharing of its cooldowns through the
+// store (share.go).
 type poolEntry struct {
 	pool  *keypool.Pool
-	fleet *fleet
+	share *sharing
 }
 
-// Destruct leaves the fleet when the last configuration using the pool is gone.
+// Destruct stops the sharing when the last configuration using the pool is gone.
 func (e poolEntry) Destruct() error {
-	if e.fleet != nil {
-		e.fleet.close()
-	}
+	e.share.close()
 	return nil
 }
 
 // sharedPool returns the pool for this source, routing and shared state, creating it
-// (and joining the fleet) when it is new. The caller must Delete the returned key when
+// (and sharing its cooldowns through the configured store) when it is new. The caller must Delete the returned key when
 // done with it.
 func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool.Pool, string) {
 	b, _ := json.Marshal(struct {
@@ -42,9 +41,8 @@ func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool
 	key := source + " " + string(b)
 	v, _, _ := pools.LoadOrNew(key, func() (caddy.Destructor, error) {
 		e := poolEntry{pool: gateway.NewPool(cfg.Routing, rand.Float64)}
-		if r := cfg.State.Redis; r != nil {
-			e.fleet = joinFleet(r, e.pool, logger)
-		}
+		st, closeSt := storeFor(cfg.State)
+		e.share = share(e.pool, st, closeSt, logger)
 		return e, nil
 	})
 	return v.(poolEntry).pool, key

@@ -254,16 +254,27 @@ type Routing struct {
 // State says where shared state lives.
 type State struct {
 	// Redis, when set, shares key cooldowns among every Caddy instance that points at the
-	// same Redis, so that one instance's 429 keeps the others off that key. The Envoy
-	// filter shares state among its worker threads through proxy-wasm shared data and
-	// ignores this.
+	// same Redis, so that one instance's 429 keeps the others off that key (the Store
+	// seam, docs/store.md). Every call to it is bounded; when it is down each instance
+	// keeps its own state. The Envoy filter shares state among its worker threads through
+	// proxy-wasm shared data and ignores this.
 	Redis *Redis `json:"redis,omitempty"`
 }
 
-// Redis is a Redis server.
+// Redis is a Redis deployment: one server, a Redis Cluster, or a master watched by
+// Sentinels.
 type Redis struct {
-	// Address is "host:port".
-	Address string `json:"address"`
+	// Address is "host:port" of the one server, of a node of the Cluster, or of a
+	// Sentinel. Set it or Addresses.
+	Address string `json:"address,omitempty"`
+	// Addresses are several "host:port" in place of Address: nodes of a Cluster (with
+	// Cluster set) or Sentinels (with MasterName set).
+	Addresses []string `json:"addresses,omitempty"`
+	// Cluster says the addresses are nodes of a Redis Cluster.
+	Cluster bool `json:"cluster,omitempty"`
+	// MasterName, when set, is the name of the master the Sentinels at the addresses
+	// watch; Franca then follows that master through failovers.
+	MasterName string `json:"master_name,omitempty"`
 	// Username for Redis ACLs; empty for none.
 	Username string `json:"username,omitempty"`
 	// Password, usually written as ${ENV_NAME}; empty for none.
@@ -272,4 +283,12 @@ type Redis struct {
 	DB int `json:"db,omitempty"`
 	// Prefix starts every key and channel name Franca uses. Default "franca:".
 	Prefix string `json:"prefix,omitempty"`
+}
+
+// Addrs returns the addresses to connect to: Addresses, or Address alone.
+func (r *Redis) Addrs() []string {
+	if len(r.Addresses) > 0 {
+		return r.Addresses
+	}
+	return []string{r.Address}
 }

@@ -13,6 +13,30 @@ func TestLoadErrors(t *testing.T) {
 		in   string
 		want []string
 	}{
+		{"redis without an address", doc(
+			"state:",
+			"  redis: {prefix: x}",
+		), []string{
+			"line 2: state.redis.address: required (host:port), or addresses",
+		}},
+		{"redis addresses", doc(
+			"state:",
+			"  redis:",
+			"    address: a:1",
+			"    addresses: [b:1, '']",
+			"    cluster: true",
+			"    master_name: m",
+		), []string{
+			"line 4: state.redis.addresses: set address or addresses, not both",
+			"line 4: state.redis.addresses[1]: required (host:port)",
+			"line 5: state.redis.cluster: a Cluster has no Sentinel master: set cluster or master_name, not both",
+		}},
+		{"redis several addresses", doc(
+			"state:",
+			"  redis: {addresses: [a:1, b:1]}",
+		), []string{
+			"line 2: state.redis.addresses: several addresses are a Redis Cluster (set cluster: true) or Sentinels (set master_name)",
+		}},
 		{"provider name required", doc(
 			"providers:",
 			"  - type: mock",

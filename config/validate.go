@@ -34,8 +34,8 @@ func (v *validator) validate(c *Config) {
 	keys := v.virtualKeys(c.VirtualKeys, models)
 	v.routing(&c.Routing)
 	v.policies(c.Policies, keys, models)
-	if r := c.State.Redis; r != nil && r.Address == "" {
-		v.errs.add("state.redis.address", "required (host:port)")
+	if r := c.State.Redis; r != nil {
+		v.redis(r)
 	}
 	if c.Limits.MaxRequestBytes < 0 {
 		v.errs.add("limits.max_request_bytes", "must be positive")
@@ -363,5 +363,25 @@ func (v *validator) routing(r *Routing) {
 	}
 	if r.MaxCooldown > 0 && r.MaxCooldown < r.Cooldown {
 		v.errs.add("routing.max_cooldown", "must be at least routing.cooldown ("+time.Duration(r.Cooldown).String()+")")
+	}
+}
+
+// redis checks that the Redis deployment is one server, a Cluster or Sentinels.
+func (v *validator) redis(r *Redis) {
+	switch {
+	case r.Address == "" && len(r.Addresses) == 0:
+		v.errs.add("state.redis.address", "required (host:port), or addresses")
+	case r.Address != "" && len(r.Addresses) > 0:
+		v.errs.add("state.redis.addresses", "set address or addresses, not both")
+	case len(r.Addresses) > 1 && !r.Cluster && r.MasterName == "":
+		v.errs.add("state.redis.addresses", "several addresses are a Redis Cluster (set cluster: true) or Sentinels (set master_name)")
+	}
+	for i, a := range r.Addresses {
+		if a == "" {
+			v.errs.add("state.redis.addresses["+strconv.Itoa(i)+"]", "required (host:port)")
+		}
+	}
+	if r.Cluster && r.MasterName != "" {
+		v.errs.add("state.redis.cluster", "a Cluster has no Sentinel master: set cluster or master_name, not both")
 	}
 }

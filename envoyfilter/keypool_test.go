@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
 	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/gateway/store"
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
 	"github.com/franca-gw/franca/internal/fake/openaifake"
@@ -263,17 +265,14 @@ func TestCooldownSharedBetweenWorkers(t *testing.T) {
 		}
 		w.host.CompleteHttpContext(id)
 
-		b, _, err := proxywasm.GetSharedData(sharedCoolPrefix + "anthropic/ant-1 " + anthropicfake.Model)
-		until, ok := parseMillis(b)
-		if err != nil || !ok {
-			t.Fatalf("shared entry: %q %v", b, err)
+		shared := sharedCooldowns(t)
+		until, ok := shared["anthropic/ant-1 "+anthropicfake.Model]
+		if len(shared) != 1 || !ok {
+			t.Fatalf("shared cooldowns: %v", shared)
 		}
 		// The day Anthropic asked for is capped by routing.max_cooldown (10m by default).
 		if w.clock != nil && !until.Equal(now.Add(10*time.Minute)) {
 			t.Fatalf("shared entry until %v", until)
-		}
-		if v, _, err := proxywasm.GetSharedData(sharedCoolVersion); err != nil || string(v) != "1" {
-			t.Fatalf("version %q %v", v, err)
 		}
 
 		// The second worker never saw the 429.
@@ -307,8 +306,8 @@ func TestCooldownSharedBetweenWorkers(t *testing.T) {
 				t.Fatalf("first worker, request %d: %d on %s, which rests", n, got.status, keyOf(sent))
 			}
 		}
-		if v, _, _ := proxywasm.GetSharedData(sharedCoolVersion); string(v) != "2" {
-			t.Fatalf("version %q after two cooldowns", v)
+		if shared := sharedCooldowns(t); len(shared) != 2 || shared["openai/"+resting].IsZero() {
+			t.Fatalf("shared cooldowns after two: %v", shared)
 		}
 	})
 }
@@ -443,70 +442,87 @@ func TestDownstreamEndClosesAttempt(t *testing.T) {
 	})
 }
 
+// sharedCooldowns reads the cooldown bucket of shared data: key id → until.
+func sharedCooldowns(t *testing.T) map[string]time.Time {
+	t.Helper()
+	b, _, err := proxywasm.GetSharedData(bucketPrefix + gateway.CooldownPrefix)
+	if err != nil {
+		t.Fatalf("reading the shared cooldowns: %v", err)
+	}
+	return parseBucket(b, time.Time{})
+}
+
 // TestSharedCooldownEntries checks the shared-data protocol against the emulator's
-// store: an entry only moves later, the version counts the writes, and a VM reads the
-// entries again only when the version changed.
+// store: a key's line only moves later, expired lines are dropped on the next write,
+// and a VM reads the lines again only when the bucket changed.
 func TestSharedCooldownEntries(t *testing.T) {
 	s := start(t, runners[0], rootDownstream, poolConfig(""), nil)
 	defer s.stop()
-	key := sharedCoolPrefix + "p/k"
-	read := func() int64 {
+	bucket := bucketPrefix + "cool:"
+	read := func() string {
 		t.Helper()
-		b, _, err := proxywasm.GetSharedData(key)
+		b, _, err := proxywasm.GetSharedData(bucket)
 		if err != nil {
 			t.Fatal(err)
 		}
-		until, _ := parseMillis(b)
-		return until.UnixMilli()
+		return string(b)
 	}
-	for _, c := range []struct{ write, want int64 }{{2000, 2000}, {1000, 2000}, {3000, 3000}} {
-		if err := raiseCooldown(key, c.write); err != nil || read() != c.want {
-			t.Fatalf("raise to %d: %v, entry %d", c.write, err, read())
+	ms := time.UnixMilli
+	for _, c := range []struct {
+		key         string
+		write       int64
+		want        store.Result
+		now, bucket string
+	}{
+		{"cool:p/k", 2000, store.Result{OK: true, Until: ms(2000)}, "", "2000 p/k\n"},
+		{"cool:p/k", 1000, store.Result{Until: ms(2000)}, "", "2000 p/k\n"},
+		{"cool:p/k", 3000, store.Result{OK: true, Until: ms(3000)}, "", "3000 p/k\n"},
+		{"cool:p/a b", 2500, store.Result{OK: true, Until: ms(2500)}, "", "2500 p/a b\n3000 p/k\n"},
+		// At 2.5s the line of p/a b has expired: the next write drops it.
+		{"cool:p/other", 5000, store.Result{OK: true, Until: ms(5000)}, "2500", "3000 p/k\n5000 p/other\n"},
+	} {
+		now := ms(500)
+		if c.now != "" {
+			n, _ := strconv.ParseInt(c.now, 10, 64)
+			now = ms(n)
+		}
+		res, err := sharedDo([]store.Op{store.RaiseOp(c.key, ms(c.write))}, now)
+		if err != nil || res[0].OK != c.want.OK || !res[0].Until.Equal(c.want.Until) || read() != c.bucket {
+			t.Fatalf("raise %s to %d: %+v %v, bucket %q", c.key, c.write, res, err, read())
 		}
 	}
-	for want := 1; want <= 2; want++ {
-		if err := bumpVersion(); err != nil {
-			t.Fatal(err)
-		}
-		if v, _, _ := proxywasm.GetSharedData(sharedCoolVersion); string(v) != strconv.Itoa(want) {
-			t.Fatalf("version %q, want %d", v, want)
-		}
+	if _, err := sharedDo([]store.Op{store.GetOp("cool:p/k")}, ms(500)); !errors.Is(err, errUnsupported) {
+		t.Fatalf("get: %v", err)
 	}
 
-	t0 := time.UnixMilli(1000)
-	sp := &sharedPool{pool: keypool.New(keypool.Options{})}
+	t0 := ms(1000)
+	sp := newSharedPool("", keypool.New(keypool.Options{}), func() time.Time { return t0 })
 	k := sp.pool.Add("p/k", 1, nil)
-	other := sp.pool.Add("p/other", 1, nil)
+	fresh := sp.pool.Add("p/fresh", 1, nil)
 	resting := func(k *keypool.Key) bool { ok, _ := sp.pool.Usable(k, "m", t0); return !ok }
 	sp.sync(t0)
-	if !resting(k) || resting(other) {
-		t.Fatal("the first read applies the entries")
+	if !resting(k) || resting(fresh) {
+		t.Fatal("the first read applies the lines")
 	}
-	// A write without a version bump is not read; after the bump it is.
-	if err := raiseCooldown(sharedCoolPrefix+"p/other", 5000); err != nil {
+	// The bucket is read again only when its token moved.
+	seen := sp.watch.seen
+	sp.sync(t0)
+	if sp.watch.seen != seen {
+		t.Fatal("token moved without a write")
+	}
+	if _, err := sharedDo([]store.Op{store.RaiseOp("cool:p/fresh", ms(4000))}, t0); err != nil {
 		t.Fatal(err)
 	}
 	sp.sync(t0)
-	if resting(other) {
-		t.Fatal("entries read again with an unchanged version")
+	if !resting(fresh) {
+		t.Fatal("lines not read after the bucket changed")
 	}
-	if err := bumpVersion(); err != nil {
-		t.Fatal(err)
-	}
-	sp.sync(t0)
-	if !resting(other) {
-		t.Fatal("entries not read after the version changed")
-	}
-	// A cooldown the pool decides on is published.
-	sp.pool.OnCool(publishCooldown)
+	// A cooldown the pool decides on is written at once.
 	g := &keypool.Group{Candidates: []keypool.Candidate{{Key: sp.pool.Add("p/new", 1, nil), Model: "m", Weight: 1}}}
 	c, _ := sp.pool.Pick(g, nil, t0)
 	sp.pool.Done(c.Key, keypool.Outcome{Status: 429, Model: "m", Header: translate.Headers{{Name: "Retry-After", Value: "7"}}}, t0)
-	if b, _, _ := proxywasm.GetSharedData(sharedCoolPrefix + "p/new m"); string(b) != "8000" {
-		t.Fatalf("published %q", b)
-	}
-	if v, _, _ := proxywasm.GetSharedData(sharedCoolVersion); string(v) != "4" {
-		t.Fatalf("version %q", v)
+	if got := read(); got != "4000 p/fresh\n3000 p/k\n8000 p/new m\n5000 p/other\n" {
+		t.Fatalf("bucket %q", got)
 	}
 }
 
