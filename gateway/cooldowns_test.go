@@ -12,11 +12,12 @@ import (
 	"github.com/franca-gw/franca/translate"
 )
 
-// rateLimit makes pool decide a cooldown of id for retryAfter seconds at now.
+// rateLimit makes pool decide a cooldown of id for model "m" for retryAfter seconds at
+// now; its cooldown id is id+" m".
 func rateLimit(pool *keypool.Pool, id, retryAfter string, now time.Time) {
 	g := &keypool.Group{Candidates: []keypool.Candidate{{Key: pool.Add(id, 1, nil), Model: "m", Weight: 1}}}
 	c, _ := pool.Pick(g, nil, now)
-	pool.Done(c.Key, keypool.Outcome{Status: 429, Header: translate.Headers{{Name: "Retry-After", Value: retryAfter}}}, now)
+	pool.Done(c.Key, keypool.Outcome{Status: 429, Model: "m", Header: translate.Headers{{Name: "Retry-After", Value: retryAfter}}}, now)
 }
 
 // TestCooldownsEmitRaises: each cooldown the pool decides on becomes one pending Raise,
@@ -33,8 +34,8 @@ func TestCooldownsEmitRaises(t *testing.T) {
 	rateLimit(pool, "p/a", "5", t0)
 	rateLimit(pool, "p/a", "9", t0.Add(6*time.Second))
 	want := []store.Op{
-		store.RaiseOp("cool:p/a", t0.Add(15*time.Second)),
-		store.RaiseOp("cool:p/b", t0.Add(7*time.Second)),
+		store.RaiseOp("cool:p/a m", t0.Add(15*time.Second)),
+		store.RaiseOp("cool:p/b m", t0.Add(7*time.Second)),
 	}
 	if ops := c.Ops(); !reflect.DeepEqual(ops, want) || notified != 3 {
 		t.Fatalf("ops %+v after %d notifications\nwant %+v", ops, notified, want)
@@ -59,15 +60,27 @@ func TestCooldownsApply(t *testing.T) {
 	if ok, _ := pool.Usable(k, "m", t0); !ok {
 		t.Fatal("resting before any cooldown")
 	}
-	if !c.Apply("cool:p/k", []byte("1060000")) {
+	// A rest of one upstream model.
+	if !c.Apply("cool:p/k m", []byte("1060000")) {
 		t.Fatal("cooldown not applied")
 	}
 	st := pool.Status(t0)[0]
-	if ok, next := pool.Usable(k, "m", t0); ok || !next.Equal(time.UnixMilli(1_060_000)) || st.State != keypool.StateCooling {
+	if ok, next := pool.Usable(k, "m", t0); ok || !next.Equal(time.UnixMilli(1_060_000)) || st.State != keypool.StateOK ||
+		len(st.Models) != 1 || st.Models[0].Model != "m" || st.Models[0].State != keypool.StateCooling {
 		t.Fatalf("usable %v until %v, %+v", ok, next, st)
 	}
+	if ok, _ := pool.Usable(k, "other", t0); !ok {
+		t.Fatal("a rest of model m rests the key for another model")
+	}
+	// A key rejected by its provider: the whole key.
+	if !c.Apply("cool:p/k", []byte("1070000")) {
+		t.Fatal("cooldown not applied")
+	}
+	if ok, _ := pool.Usable(k, "other", t0); ok || pool.Status(t0)[0].State != keypool.StateInvalid {
+		t.Fatalf("a rejected key is usable: %+v", pool.Status(t0)[0])
+	}
 	// A key the configuration does not have yet rests once it is added.
-	c.Apply("cool:p/later", []byte("1060000"))
+	c.Apply("cool:p/later m", []byte("1060000"))
 	if ok, _ := pool.Usable(pool.Add("p/later", 1, nil), "m", t0); ok {
 		t.Fatal("a key added later ignores its cooldown")
 	}
