@@ -306,7 +306,7 @@ func TestCooldownSharedBetweenWorkers(t *testing.T) {
 				t.Fatalf("first worker, request %d: %d on %s, which rests", n, got.status, keyOf(sent))
 			}
 		}
-		if shared := sharedCooldowns(t); len(shared) != 2 || shared["openai/"+resting].IsZero() {
+		if shared := sharedCooldowns(t); len(shared) != 2 || shared["openai/"+resting+" gpt-4o-mini"].IsZero() {
 			t.Fatalf("shared cooldowns after two: %v", shared)
 		}
 	})

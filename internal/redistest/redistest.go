@@ -56,8 +56,8 @@ func Start(t *testing.T) string {
 	return ""
 }
 
-// Command sends one command (its words, none containing a space) to the server at addr
-// and returns the first line of the answer.
+// Command sends one command (its words, in RESP, so that they may contain spaces) to
+// the server at addr and returns the first line of the answer.
 func Command(t *testing.T, addr string, words ...string) string {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -65,7 +65,10 @@ func Command(t *testing.T, addr string, words ...string) string {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "%s\r\n", strings.Join(words, " "))
+	fmt.Fprintf(c, "*%d\r\n", len(words))
+	for _, w := range words {
+		fmt.Fprintf(c, "$%d\r\n%s\r\n", len(w), w)
+	}
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
