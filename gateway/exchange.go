@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/gateway/store"
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/event"
 	"github.com/franca-gw/franca/translate/jsonx"
@@ -48,6 +49,10 @@ type Exchange struct {
 	lastErr    *Reply
 	broken     bool // the answer's stream ended in an error
 	records    []AttemptRecord
+	// The admit phase's state while a policy waits for store operations.
+	call    *Call
+	pending []store.Op
+	asking  int // the index of the policy that asked
 }
 
 // Reply is an answer for the client.
@@ -78,6 +83,9 @@ func (x *Exchange) Usage() *schema.Usage { return x.usage }
 // the exchange's Reply then holds the answer for the client: the last upstream error, or
 // the answer for keys that all rest (see exhausted), with the moment the first comes back.
 func (x *Exchange) Next() *Attempt {
+	if x.pending != nil {
+		x.unresumed()
+	}
 	if x.Reply != nil || x.route == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway/store"
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/schema"
 )
@@ -30,7 +31,9 @@ import (
 
 // Policy is one configured policy instance. Admit is called by many requests at once
 // and must be safe for concurrent use; it must not do I/O: a policy that needs remote
-// state says so in its Decision (the adapter fetches it, then asks again).
+// state (a counter, a cached answer) returns the store operations it needs in its
+// Decision; the adapter carries them out and Admit is called again for the same request
+// with their results in Call.Results.
 type Policy interface {
 	// Admit decides on the request c describes.
 	Admit(c *Call) Decision
@@ -144,6 +147,13 @@ type Call struct {
 	Body []byte
 	// Now is the time the request arrived.
 	Now time.Time
+	// Results are the results of the store operations this policy's last Decision
+	// asked for, in their order, when Admit is called again for them; nil on the first
+	// call. StoreErr is set instead when the store could not carry them out (it is
+	// unreachable, or the adapter cannot do such operations): the policy decides whether
+	// to let the request through or refuse it.
+	Results  []store.Result
+	StoreErr error
 }
 
 // Decision is a policy's answer. The zero Decision lets the request go on.
@@ -151,7 +161,14 @@ type Decision struct {
 	// Reply, when set, ends the request with this answer: a refusal, or a reply the
 	// policy made itself.
 	Reply *Reply
+	// Ops, when set (and Reply is not), are the store operations the policy needs
+	// before it can decide: the adapter carries them out in one round trip and the
+	// policy's Admit is called again with their results.
+	Ops []store.Op
 }
+
+// Need asks for store operations before the policy decides.
+func Need(ops ...store.Op) Decision { return Decision{Ops: ops} }
 
 // Continue lets the request go on to the next policy.
 func Continue() Decision { return Decision{} }
@@ -240,27 +257,57 @@ func set(names []string) map[string]bool {
 	return m
 }
 
-// admit runs the policies that apply to the exchange's request; the first reply ends
-// the exchange.
+// admit starts the admit phase: the policies that apply to the exchange's request run
+// in order, until one answers or asks for store operations (Pending).
 func (x *Exchange) admit(r *Request) {
 	if len(x.g.policies) == 0 || x.Reply != nil {
 		return
 	}
-	var c *Call
-	for _, p := range x.g.policies {
+	x.call = &Call{Endpoint: x.Endpoint, KeyName: x.KeyName, Model: x.Model, Stream: x.Stream,
+		Header: r.Header, Chat: x.chat, Embeddings: x.embeddings, Body: r.Body, Now: r.Now}
+	x.runPolicies(0)
+}
+
+// runPolicies asks the policies from the i-th on.
+func (x *Exchange) runPolicies(i int) {
+	for ; i < len(x.g.policies); i++ {
+		p := x.g.policies[i]
 		if !p.applies(x.KeyName, x.Model) {
 			continue
 		}
-		if c == nil {
-			c = &Call{Endpoint: x.Endpoint, KeyName: x.KeyName, Model: x.Model, Stream: x.Stream,
-				Header: r.Header, Chat: x.chat, Embeddings: x.embeddings, Body: r.Body, Now: r.Now}
-		}
-		if d := p.policy.Admit(c); d.Reply != nil {
-			x.Reply = d.Reply
-			x.Policy = p.name
+		d := p.policy.Admit(x.call)
+		x.call.Results, x.call.StoreErr = nil, nil
+		switch {
+		case d.Reply != nil:
+			x.Reply, x.Policy = d.Reply, p.name
+			x.call = nil
+			return
+		case len(d.Ops) > 0:
+			x.pending, x.asking = d.Ops, i
 			return
 		}
 	}
+	x.call = nil
+}
+
+// Pending returns the store operations a policy of the admit phase needs before the
+// exchange can go on, or nil. The adapter carries them out in one round trip and hands
+// the results to Resume; until then the exchange has no Reply and no attempt (Next and
+// Providers answer a 500 if asked).
+func (x *Exchange) Pending() []store.Op { return x.pending }
+
+// Resume gives the policy that asked for the Pending operations their results (or err,
+// when the store could not carry them out), and goes on with the admit phase.
+func (x *Exchange) Resume(results []store.Result, err error) {
+	if x.pending == nil {
+		return
+	}
+	if err == nil && len(results) != len(x.pending) {
+		err = errors.New("the store returned " + strconv.Itoa(len(results)) + " results for " + strconv.Itoa(len(x.pending)) + " operations")
+	}
+	x.pending = nil
+	x.call.Results, x.call.StoreErr = results, err
+	x.runPolicies(x.asking)
 }
 
 // DecodeOptions decodes a policy instance's options (the JSON a PolicyType's New is
@@ -305,4 +352,12 @@ func jsonKind(k reflect.Kind) string {
 		return "a mapping"
 	}
 	return "another type"
+}
+
+// unresumed ends an exchange whose adapter asked for attempts while a policy still
+// waited for store operations: a fault of the adapter, answered as one.
+func (x *Exchange) unresumed() {
+	x.pending = nil
+	x.fail(&translate.Error{Status: 500, Type: translate.TypeServer, Code: "internal_error",
+		Message: "the store operations of policy " + strconv.Quote(x.g.policies[x.asking].name) + " were not carried out"})
 }

@@ -1,11 +1,15 @@
 package gateway
 
 import (
+	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/franca-gw/franca/config"
+	"github.com/franca-gw/franca/gateway/store"
 	"github.com/franca-gw/franca/translate"
 )
 
@@ -154,5 +158,85 @@ func TestPolicyConfigurationErrors(t *testing.T) {
 	}
 	if _, err := NewRegistry(recorder("x", 1, &log), recorder("x", 2, &log)); err == nil || err.Error() != `policy type "x" is registered twice` {
 		t.Errorf("NewRegistry with a duplicate: %v", err)
+	}
+}
+
+// counting is a test policy type that needs state: it reserves one request on a
+// counter of the virtual key per minute and refuses the request when the limit is
+// reached, or when the store fails (closed).
+func counting(limit int64) PolicyType {
+	return PolicyType{Name: "counting", Order: OrderQuota, New: func([]byte) (Policy, error) { return &counter{limit}, nil }}
+}
+
+type counter struct{ limit int64 }
+
+func (p *counter) Admit(c *Call) Decision {
+	switch {
+	case c.StoreErr != nil:
+		return Refuse(&translate.Error{Status: 503, Type: translate.TypeServer, Code: "quota_unavailable", Message: c.StoreErr.Error()})
+	case c.Results == nil:
+		return Need(store.ReserveOp("rpm:{"+c.KeyName+"}", 1, p.limit, time.Minute))
+	case !c.Results[0].OK:
+		return Refuse(&translate.Error{Status: 429, Type: translate.TypeRateLimit, Code: "rate_limit_exceeded",
+			Message: "over " + strconv.FormatInt(p.limit, 10) + " requests a minute"})
+	}
+	return Continue()
+}
+
+// TestPolicyNeedsStoreOperations: a policy asks for store operations; the exchange waits
+// with them Pending, the adapter carries them out and Resumes, and the policy decides
+// with the results. The policies after it run only then.
+func TestPolicyNeedsStoreOperations(t *testing.T) {
+	var log []string
+	cfg, err := config.Load([]byte(strings.Replace(testConfig, "HASH", config.HashKey(testKey), 1)+`
+policies:
+  - {name: rpm, type: counting}
+  - {name: after, type: late}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := NewRegistry(counting(2), recorder("late", OrderCache, &log))
+	g, err := New(cfg, WithClock(func() time.Time { return now }), WithPolicies(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := store.NewMemory(func() time.Time { return now })
+	run := func() *Exchange {
+		x := g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"hi"}]}`))
+		for ops := x.Pending(); ops != nil; ops = x.Pending() {
+			if x.Reply != nil {
+				t.Fatal("a reply while operations are pending")
+			}
+			res, err := m.Do(context.Background(), ops)
+			x.Resume(res, err)
+		}
+		return x
+	}
+	for i := 1; i <= 2; i++ {
+		x := run()
+		if a := x.Next(); a == nil || a.Reply == nil || a.Reply.Status != 200 {
+			t.Fatalf("request %d: %+v %+v", i, a, x.Reply)
+		}
+	}
+	if len(log) != 2 {
+		t.Fatalf("the policy after ran %d times, want 2", len(log))
+	}
+	x := run()
+	want := `{"error":{"message":"over 2 requests a minute","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`
+	if x.Reply == nil || x.Reply.Status != 429 || string(x.Reply.Body) != want || x.Policy != "rpm" || len(log) != 2 {
+		t.Fatalf("third request: %+v, policy %q, after ran %d times", x.Reply, x.Policy, len(log))
+	}
+
+	// A store that fails: the policy decides (here: closed).
+	x = g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"hi"}]}`))
+	x.Resume(nil, errors.New("redis: i/o timeout"))
+	if x.Reply == nil || x.Reply.Status != 503 || !strings.Contains(string(x.Reply.Body), "redis: i/o timeout") {
+		t.Fatalf("store error: %+v", x.Reply)
+	}
+	// An adapter that skips the operations gets a 500, never an unchecked request.
+	x = g.Handle(post("/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"hi"}]}`))
+	if a := x.Next(); a != nil || x.Reply.Status != 500 {
+		t.Fatalf("Next with operations pending: %+v %+v", a, x.Reply)
 	}
 }

@@ -48,6 +48,9 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 // no provider has a key. It returns nil at once when the
 // exchange already holds its Reply.
 func (x *Exchange) Providers() []string {
+	if x.pending != nil {
+		x.unresumed()
+	}
 	if x.Reply != nil || x.route == nil {
 		return nil
 	}
