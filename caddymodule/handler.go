@@ -24,6 +24,7 @@ import (
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
 	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/gateway/store"
 )
 
 func init() {
@@ -49,6 +50,7 @@ type Handler struct {
 
 	gw      *gateway.Gateway
 	pool    *keypool.Pool
+	store   store.Store
 	poolKey string
 	client  *http.Client
 	logger  *zap.Logger
@@ -85,7 +87,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("franca: %w", err)
 	}
-	h.pool, h.poolKey = sharedPool(source, cfg, h.logger)
+	h.pool, h.store, h.poolKey = sharedPool(source, cfg, h.logger)
 	if h.gw, err = gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool), gateway.WithPolicies(reg)); err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
 	"github.com/franca-gw/franca/gateway/keypool"
+	"github.com/franca-gw/franca/gateway/store"
 )
 
 // pools keeps each configuration's key pool across Caddy config reloads, so that a reload
@@ -30,10 +31,10 @@ func (e poolEntry) Destruct() error {
 	return nil
 }
 
-// sharedPool returns the pool for this source, routing and shared state, creating it
-// (and sharing its cooldowns through the configured store) when it is new. The caller must Delete the returned key when
-// done with it.
-func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool.Pool, string) {
+// sharedPool returns the pool for this source, routing and shared state and the store it
+// shares its cooldowns through (which the policies' store operations use too), creating
+// them when they are new. The caller must Delete the returned key when done with it.
+func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool.Pool, store.Store, string) {
 	b, _ := json.Marshal(struct {
 		R config.Routing
 		S config.State
@@ -45,5 +46,6 @@ func sharedPool(source string, cfg *config.Config, logger *zap.Logger) (*keypool
 		e.share = share(e.pool, st, closeSt, logger)
 		return e, nil
 	})
-	return v.(poolEntry).pool, key
+	e := v.(poolEntry)
+	return e.pool, e.share.st, key
 }

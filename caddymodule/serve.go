@@ -49,6 +49,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	})
 	rec := record{start: start, x: x}
 	defer func() { h.log(&rec) }()
+	// A policy that needs shared state (a counter, a cached answer) waits for it here:
+	// one round trip to the store per policy that asks.
+	for ops := x.Pending(); ops != nil; ops = x.Pending() {
+		x.Resume(h.store.Do(r.Context(), ops))
+	}
 	for a := x.Next(); a != nil; a = x.Next() {
 		rec.a = a
 		if a.Reply != nil {

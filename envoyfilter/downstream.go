@@ -118,6 +118,12 @@ func (d *downstream) route(body []byte) types.Action {
 		Header: d.headers, Body: body, Now: now,
 	})
 	d.x = x
+	// A policy that needs shared state waits for it here. Shared data is reached by
+	// synchronous host calls; operations it cannot carry out (all but raise, until the
+	// control plane's state service arrives) reach the policy as a store error.
+	for ops := x.Pending(); ops != nil; ops = x.Pending() {
+		x.Resume(sharedDo(ops, now))
+	}
 	if x.Reply != nil {
 		return d.reply(x.Reply)
 	}
