@@ -55,7 +55,12 @@ func WithClock(now func() time.Time) Option { return func(g *Gateway) { g.now = 
 func WithRand(rand func() float64) Option { return func(g *Gateway) { g.rand = rand } }
 
 // WithPool makes the gateway keep its keys' state in pool, so that the state outlives a
-// configuration reload and can be shared. Keys are matched by "provider/key-id".
+// configuration reload and can be shared. Keys are matched by "provider/key-id" and
+// updated in place: a key keeps its state (cooldown, circuit breaker, latency) and takes
+// the new configuration's weight, models and limits; a key whose secret changed starts
+// afresh; keys the new configuration does not have are dropped from the pool. A pool
+// therefore serves one configuration at a time (and the gateways built from its
+// successive versions): gateways of different configurations need pools of their own.
 func WithPool(pool *keypool.Pool) Option { return func(g *Gateway) { g.pool = pool } }
 
 // NewPool returns a key pool tuned by the configuration's routing section, for WithPool.
@@ -79,6 +84,7 @@ type provider struct {
 	keys        []providerKey
 	timeout     time.Duration
 	unavailable string
+	carrier     translate.KeyCarrier // how the family carries a static key
 
 	chat        translate.Chat
 	embeddings  translate.Embeddings // nil when the family has none
@@ -91,8 +97,10 @@ type provider struct {
 // that need no key have one providerKey with an empty secret.
 type providerKey struct {
 	id     string // the key's configured id, for logs
-	secret string
+	secret string // only to redact it from upstream errors that quote it
+	weight int
 	pk     *keypool.Key
+	cred   translate.Credential // nil for a provider without keys
 }
 
 // passthrougher builds requests for OpenAI endpoints Franca forwards without translating.
@@ -159,6 +167,14 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		g.providers = append(g.providers, p)
 		p.register(g.pool, &cfg.Providers[i])
 	}
+	// Keys an earlier configuration of the pool had and this one has not leave it.
+	ids := make(map[string]bool)
+	for _, p := range g.providers {
+		for _, k := range p.keys {
+			ids[k.pk.ID] = true
+		}
+	}
+	g.pool.Retain(func(id string) bool { return ids[id] })
 	for i := range cfg.Models {
 		m := &cfg.Models[i]
 		r := &route{name: m.Name}
@@ -239,15 +255,19 @@ func newProvider(c *config.Provider) (*provider, error) {
 			return nil, err
 		}
 		p.chat, p.embeddings, p.errors, p.passthrough = t, t, t, t
+		p.carrier = t.KeyCarrier()
 	case config.TypeAzure:
 		t := openai.NewAzure()
 		p.chat, p.embeddings, p.errors, p.passthrough = t, t, t, t
+		p.carrier = t.KeyCarrier()
 	case config.TypeAnthropic:
 		t := anthropic.New()
 		p.chat, p.errors = t, t
+		p.carrier = anthropic.KeyCarrier
 	case config.TypeGemini:
 		t := gemini.New()
 		p.chat, p.embeddings, p.errors = t, t, t
+		p.carrier = gemini.KeyCarrier
 	case config.TypeMock:
 		p.mock = mock.New()
 	default:

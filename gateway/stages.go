@@ -43,8 +43,9 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 // stage (AttemptFor).
 //
 // When no provider is left it returns nil and sets the exchange's Reply to what Next
-// would answer: a 429 whose Retry-After is the moment the first key comes back when
-// keys rest, else the reason no provider has a key. It returns nil at once when the
+// would answer: the 400 of a target that refuses the request, else a 429 whose
+// Retry-After is the moment the first key comes back when keys rest, else the reason no
+// provider has a key. It returns nil at once when the
 // exchange already holds its Reply.
 func (x *Exchange) Providers() []string {
 	if x.Reply != nil || x.route == nil {
@@ -94,6 +95,11 @@ next:
 		names = append(names, p.name)
 	}
 	if len(names) == 0 {
+		// A request a target refuses gets that answer rather than a wait for keys.
+		if err := x.refused(nil); err != nil {
+			x.fail(err)
+			return nil
+		}
 		x.exhausted(now)
 		return nil
 	}
@@ -166,7 +172,14 @@ func (x *Exchange) AttemptFor(provider string) *Attempt {
 					Message: "model " + strconv.Quote(x.Model) + ": provider " + strconv.Quote(provider) + " is unavailable: " + t.provider.unavailable})
 			}
 			now := x.g.now()
-			c, _ := x.pick(now, func(c *keypool.Candidate) bool { return x.route.targets[c.Target].provider.name == provider })
+			only := func(c *keypool.Candidate) bool { return x.route.targets[c.Target].provider.name == provider }
+			c, _, err := x.pick(now, only)
+			if err == nil && c == nil {
+				err = x.refused(only)
+			}
+			if err != nil {
+				return x.failNil(err)
+			}
 			if c == nil {
 				x.exhausted(now)
 				return nil
