@@ -24,16 +24,19 @@ const maxUpstreamBody = 64 << 20
 // ServeHTTP answers an OpenAI API request. It never calls next: Franca is terminal.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	start := time.Now()
-	body, tooLarge, err := readBody(r, h.gw.MaxRequestBytes())
+	// One gateway serves the whole request, stream included, even if another is swapped
+	// in meanwhile.
+	gw := h.gw.Load()
+	body, tooLarge, err := readBody(r, gw.MaxRequestBytes())
 	if err != nil {
 		// The client went away or sent a broken body; nothing useful can be answered.
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
 	if tooLarge {
-		writeReply(w, gateway.ErrorReply(h.gw.TooLarge()))
+		writeReply(w, gateway.ErrorReply(gw.TooLarge()))
 		return nil
 	}
-	x := h.gw.Handle(&gateway.Request{
+	x := gw.Handle(&gateway.Request{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Header: r.Header, Body: body, Now: start,
 	})

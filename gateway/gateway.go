@@ -165,16 +165,7 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		providers[p.name] = p
 		g.providers = append(g.providers, p)
-		p.register(g.pool, &cfg.Providers[i])
 	}
-	// Keys an earlier configuration of the pool had and this one has not leave it.
-	ids := make(map[string]bool)
-	for _, p := range g.providers {
-		for _, k := range p.keys {
-			ids[k.pk.ID] = true
-		}
-	}
-	g.pool.Retain(func(id string) bool { return ids[id] })
 	for i := range cfg.Models {
 		m := &cfg.Models[i]
 		r := &route{name: m.Name}
@@ -199,9 +190,32 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 			}
 			r.targets = append(r.targets, tg)
 		}
-		r.groups = groups(r.targets, keypool.Strategy(m.Strategy))
 		g.models[m.Name] = r
 		g.order = append(g.order, r)
+	}
+	if name := cfg.Passthrough.Provider; name != "" {
+		g.passthrough = providers[name]
+		if g.passthrough == nil || g.passthrough.passthrough == nil {
+			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
+		}
+		g.passRoute = &route{targets: []target{{provider: g.passthrough, weight: 1}}}
+	}
+	// The configuration is sound: only now does it change the pool, which may be shared
+	// with the gateway of the configuration before.
+	ids := make(map[string]bool)
+	for i, p := range g.providers {
+		p.register(g.pool, &cfg.Providers[i])
+		for _, k := range p.keys {
+			ids[k.pk.ID] = true
+		}
+	}
+	// Keys an earlier configuration of the pool had and this one has not leave it.
+	g.pool.Retain(func(id string) bool { return ids[id] })
+	for i, r := range g.order {
+		r.groups = groups(r.targets, keypool.Strategy(cfg.Models[i].Strategy))
+	}
+	if g.passRoute != nil {
+		g.passRoute.groups = groups(g.passRoute.targets, "")
 	}
 	for i := range cfg.VirtualKeys {
 		k := &cfg.VirtualKeys[i]
@@ -217,14 +231,6 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		g.keys[k.Hash] = vk
 		g.keyNames[k.Name] = vk
-	}
-	if name := cfg.Passthrough.Provider; name != "" {
-		g.passthrough = providers[name]
-		if g.passthrough == nil || g.passthrough.passthrough == nil {
-			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
-		}
-		targets := []target{{provider: g.passthrough, weight: 1}}
-		g.passRoute = &route{targets: targets, groups: groups(targets, "")}
 	}
 	return g, nil
 }

@@ -1,0 +1,97 @@
+package keypool
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestAddUpdatesInPlace: adding a key again (a new configuration on the same pool)
+// returns the same key with the new weight, models and limits, and keeps its state.
+func TestAddUpdatesInPlace(t *testing.T) {
+	p := New(Options{})
+	k := p.Add("p/k", 1, []string{"m1"}, Limits{RPM: 100})
+	g := &Group{Candidates: []Candidate{{Key: k, Model: "m2", Weight: 1}}}
+	if c, _ := p.Pick(g, nil, t0); c != nil {
+		t.Fatal("the key serves only m1")
+	}
+	g.Candidates[0].Model = "m1"
+	c, _ := p.Pick(g, nil, t0)
+	until := p.Done(c.Key, Outcome{Status: 429, Header: hdr("Retry-After", "30")}, t0)
+
+	if again := p.Add("p/k", 4, []string{"m2"}, Limits{RPM: 1}); again != k || k.Weight != 4 {
+		t.Fatalf("Add again: %p (weight %d), want %p", again, k.Weight, k)
+	}
+	if ok, at := p.Usable(k, "m2", t0); ok || !at.Equal(until) {
+		t.Fatalf("the cooldown was dropped: %v %v", ok, at)
+	}
+	later := until.Add(time.Minute)
+	if ok, _ := p.Usable(k, "m1", later); ok {
+		t.Fatal("the key still serves m1")
+	}
+	g.Candidates[0].Model = "m2"
+	if got := pickSeq(t, p, g, 2, later); got != "k k" {
+		t.Fatalf("picks %q", got) // rpm 1: used last, still used when alone
+	}
+	if !k.saturated(later) {
+		t.Fatal("the new rpm limit is not applied")
+	}
+	// No models and no limits given: the key serves every model, unlimited.
+	p.Add("p/k", 1, nil)
+	if !k.serves("other") || k.saturated(later) || k.Weight != 1 {
+		t.Fatalf("models %v limits %+v weight %d", k.models, k.limits, k.Weight)
+	}
+}
+
+// TestRekey: a key whose secret's fingerprint changes starts afresh; a first
+// fingerprint, or the same again, changes nothing.
+func TestRekey(t *testing.T) {
+	p := New(Options{})
+	k := p.Add("p/k", 1, nil)
+	p.Rekey(k, "aaaa")
+	g := &Group{Candidates: []Candidate{{Key: k, Model: "m", Weight: 1}}}
+	c, _ := p.Pick(g, nil, t0)
+	p.Done(c.Key, Outcome{Status: 401}, t0)
+	p.Pick(g, nil, t0.Add(2*time.Hour)) // in flight across the change
+	p.Cool("p/k", t0.Add(time.Minute))
+	p.Rekey(k, "aaaa")
+	if st := p.Status(t0); st[0].State != StateInvalid || st[0].InFlight != 1 {
+		t.Fatalf("same fingerprint: %+v", st[0])
+	}
+	p.Rekey(k, "bbbb")
+	want := []KeyStatus{{ID: "p/k", State: StateOK, InFlight: 1}}
+	if st := p.Status(t0); !reflect.DeepEqual(st, want) {
+		t.Fatalf("new fingerprint: %+v, want %+v", st, want)
+	}
+	if c, _ := p.Pick(g, nil, t0); c == nil {
+		t.Fatal("the rekeyed key is not usable at once")
+	}
+
+	// A key seen without a fingerprint keeps its state when it gets its first.
+	k2 := p.Add("p/k2", 1, nil)
+	p.Cool("p/k2", t0.Add(time.Minute))
+	p.Rekey(k2, "cccc")
+	if ok, _ := p.Usable(k2, "m", t0); ok {
+		t.Fatal("a first fingerprint dropped the cooldown")
+	}
+}
+
+// TestRetain: keys a new configuration no longer has leave the pool and its status.
+func TestRetain(t *testing.T) {
+	p := New(Options{})
+	for _, id := range []string{"a/1", "a/2", "b/1"} {
+		p.Add(id, 1, nil)
+	}
+	p.Retain(func(id string) bool { return id != "a/2" })
+	var ids []string
+	for _, st := range p.Status(t0) {
+		ids = append(ids, st.ID)
+	}
+	if !reflect.DeepEqual(ids, []string{"a/1", "b/1"}) {
+		t.Fatalf("status ids %v", ids)
+	}
+	// Added again, a dropped key starts afresh.
+	if k := p.Add("a/2", 1, nil); k.inflight != 0 || k.wlen != 0 {
+		t.Fatalf("re-added key %+v", k)
+	}
+}
