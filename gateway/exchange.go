@@ -43,11 +43,9 @@ type Exchange struct {
 	broken     bool // the answer's stream ended in an error
 
 	// trans holds the request translated for each target so far, without a credential;
-	// transBuf is its room for the usual one or two targets. tgt is the translators'
-	// scratch target (they do not keep it).
+	// transBuf is its room for the usual one or two targets.
 	trans    []translation
 	transBuf [2]translation
-	tgt      translate.Target
 }
 
 // translation is the request translated for one target of the route.
@@ -82,8 +80,9 @@ func (x *Exchange) Usage() *schema.Usage { return x.usage }
 // Next returns the next attempt: a key of the model's targets picked by priority and
 // strategy, never one that is resting, translated for its provider. It returns nil when
 // no attempt is left (the attempts or the deadline are used up, or no key may be used);
-// the exchange's Reply then holds the answer for the client: the last upstream error, or
-// a 429 with the moment the first resting key comes back.
+// the exchange's Reply then holds the answer for the client: the 400 of a target that
+// refuses the request (whatever state its keys are in), the last upstream error, or a
+// 429 with the moment the first resting key comes back.
 func (x *Exchange) Next() *Attempt {
 	if x.Reply != nil || x.route == nil {
 		return nil
@@ -119,8 +118,10 @@ func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Tim
 	x.tried = append(x.tried, c.Key)
 	a, err := x.attempt(c.Target, c.Key, now)
 	if err != nil {
-		// The request cannot go to this target after all (the mock's overrides do not
-		// fit it, the credential cannot be applied).
+		// The request cannot go to this target after all: the target, picked from a
+		// group several targets share, refuses it (the client's to fix, whatever the
+		// other targets could do), the mock's overrides do not fit it, or the key's
+		// credential cannot be applied.
 		x.g.pool.Done(c.Key, keypool.Outcome{Status: err.Status}, now)
 		x.Reply = errorReply(err)
 		return nil
@@ -277,7 +278,6 @@ func (x *Exchange) translated(ti int) (*translation, *translate.Error) {
 	}
 	t := &x.route.targets[ti]
 	p := t.provider
-	x.tgt = x.target(ti)
 	var err error
 	var up *translate.Request
 	switch x.Endpoint {
@@ -288,19 +288,19 @@ func (x *Exchange) translated(ti int) (*translation, *translate.Error) {
 				break
 			}
 		}
-		up, err = p.chat.Request(req, raw, &x.tgt)
+		up, err = p.chat.Request(req, raw, &t.request)
 	case EndpointEmbeddings:
 		if p.embeddings == nil {
 			err = unsupportedEndpoint(x, p)
 			break
 		}
-		up, err = p.embeddings.EmbeddingsRequest(x.embeddings, x.raw, &x.tgt)
+		up, err = p.embeddings.EmbeddingsRequest(x.embeddings, x.raw, &t.request)
 	case EndpointPassthrough:
 		if p.passthrough == nil {
 			err = unsupportedEndpoint(x, p)
 			break
 		}
-		up, err = p.passthrough.Passthrough(x.pass.method, x.pass.path, x.pass.query, x.pass.header, x.raw, t.model, &x.tgt)
+		up, err = p.passthrough.Passthrough(x.pass.method, x.pass.path, x.pass.query, x.pass.header, x.raw, t.model, &t.request)
 	}
 	if err != nil {
 		return nil, asError(err)
@@ -309,11 +309,11 @@ func (x *Exchange) translated(ti int) (*translation, *translate.Error) {
 	return &x.trans[len(x.trans)-1], nil
 }
 
-// target is what the translators know of target ti.
+// target is what the translators know of target ti when they read its answer.
 func (x *Exchange) target(ti int) translate.Target {
-	t := &x.route.targets[ti]
-	p := t.provider
-	return translate.Target{BaseURL: p.base, Model: t.model, Header: p.header, APIVersion: p.apiVersion, Created: x.created}
+	t := x.route.targets[ti].request
+	t.Created = x.created
+	return t
 }
 
 // prepare translates the request, before the pool is asked for a key, for the target of

@@ -123,6 +123,9 @@ type target struct {
 	params   map[string]json.RawMessage // overrides, marshalled once
 	priority int
 	weight   int
+	// request is what the translators know of the target when they build a request,
+	// the same for every request (no Created), shared and read-only.
+	request translate.Target
 }
 
 // virtualKey is a configured client key.
@@ -174,7 +177,8 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 			if p == nil {
 				return nil, fmt.Errorf("models[%d].targets[%d].provider: unknown provider %q", i, j, t.Provider)
 			}
-			tg := target{provider: p, model: t.Model, priority: j, weight: t.Weight}
+			tg := target{provider: p, model: t.Model, priority: j, weight: t.Weight,
+				request: translate.Target{BaseURL: p.base, Model: t.Model, Header: p.header, APIVersion: p.apiVersion}}
 			if t.Priority != nil {
 				tg.priority = *t.Priority
 			}
@@ -198,7 +202,9 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		if g.passthrough == nil || g.passthrough.passthrough == nil {
 			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
 		}
-		g.passRoute = &route{targets: []target{{provider: g.passthrough, weight: 1}}}
+		p := g.passthrough
+		g.passRoute = &route{targets: []target{{provider: p, weight: 1,
+			request: translate.Target{BaseURL: p.base, Header: p.header, APIVersion: p.apiVersion}}}}
 	}
 	// The configuration is sound: only now does it change the pool, which may be shared
 	// with the gateway of the configuration before.

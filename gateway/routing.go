@@ -30,7 +30,7 @@ func (p *provider) register(pool *keypool.Pool, c *config.Provider) {
 			w = 1
 		}
 		pk := pool.Add(p.name+"/"+k.ID, w, k.Models, keypool.Limits{RPM: k.RPM, TPM: k.TPM})
-		pool.Rekey(pk, fingerprint(k.Secret))
+		pk = pool.Rekey(pk, fingerprint(k.Secret))
 		p.keys = append(p.keys, providerKey{id: k.ID, secret: k.Secret, weight: w, pk: pk, cred: p.carrier.StaticKey(k.Secret)})
 	}
 	if len(p.keys) == 0 {

@@ -94,8 +94,10 @@ type Target struct {
 
 // Chat translates chat completions for one provider family.
 type Chat interface {
-	// Request builds the upstream request. raw is the client's original body, which
-	// OpenAI-format families may forward with only the model changed.
+	// Request builds the upstream request, without the credential. raw is the client's
+	// original body, which OpenAI-format families may forward with only the model
+	// changed. t is shared by concurrent requests and must not be changed; its Created
+	// is not set.
 	Request(req *schema.ChatRequest, raw []byte, t *Target) (*Request, error)
 	// Response converts a successful non-stream upstream body into an OpenAI
 	// chat.completion body and returns the usage it reports.
@@ -106,7 +108,8 @@ type Chat interface {
 
 // Embeddings translates embeddings for one provider family.
 type Embeddings interface {
-	// EmbeddingsRequest builds the upstream request.
+	// EmbeddingsRequest builds the upstream request, without the credential. t is shared
+	// by concurrent requests and must not be changed.
 	EmbeddingsRequest(req *schema.EmbeddingsRequest, raw []byte, t *Target) (*Request, error)
 	// EmbeddingsResponse converts a successful upstream body into an OpenAI embeddings list.
 	EmbeddingsResponse(body []byte, req *schema.EmbeddingsRequest, t *Target) ([]byte, *schema.Usage, error)

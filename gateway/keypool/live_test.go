@@ -43,34 +43,47 @@ func TestAddUpdatesInPlace(t *testing.T) {
 	}
 }
 
-// TestRekey: a key whose secret's fingerprint changes starts afresh; a first
+// TestRekey: a key whose secret's fingerprint changes starts afresh, as a new key in
+// its place; requests in flight with the old secret end on the old one. A first
 // fingerprint, or the same again, changes nothing.
 func TestRekey(t *testing.T) {
 	p := New(Options{})
-	k := p.Add("p/k", 1, nil)
-	p.Rekey(k, "aaaa")
+	k := p.Add("p/k", 2, []string{"m"}, Limits{RPM: 9})
+	if got := p.Rekey(k, "aaaa"); got != k {
+		t.Fatal("a first fingerprint replaced the key")
+	}
 	g := &Group{Candidates: []Candidate{{Key: k, Model: "m", Weight: 1}}}
 	c, _ := p.Pick(g, nil, t0)
 	p.Done(c.Key, Outcome{Status: 401}, t0)
 	p.Pick(g, nil, t0.Add(2*time.Hour)) // in flight across the change
-	p.Cool("p/k", t0.Add(time.Minute))
-	p.Rekey(k, "aaaa")
+	if got := p.Rekey(p.Add("p/k", 2, []string{"m"}, Limits{RPM: 9}), "aaaa"); got != k {
+		t.Fatal("the same fingerprint replaced the key")
+	}
 	if st := p.Status(t0); st[0].State != StateInvalid || st[0].InFlight != 1 {
 		t.Fatalf("same fingerprint: %+v", st[0])
 	}
-	p.Rekey(k, "bbbb")
-	want := []KeyStatus{{ID: "p/k", State: StateOK, InFlight: 1}}
+
+	nk := p.Rekey(p.Add("p/k", 2, []string{"m"}, Limits{RPM: 9}), "bbbb")
+	if nk == k || nk.Weight != 2 || !nk.serves("m") || nk.serves("x") || nk.limits.RPM != 9 {
+		t.Fatalf("new fingerprint: %+v", nk)
+	}
+	want := []KeyStatus{{ID: "p/k", State: StateOK}}
 	if st := p.Status(t0); !reflect.DeepEqual(st, want) {
 		t.Fatalf("new fingerprint: %+v, want %+v", st, want)
 	}
-	if c, _ := p.Pick(g, nil, t0); c == nil {
-		t.Fatal("the rekeyed key is not usable at once")
+	// The request sent with the old secret is refused: the new key stays usable.
+	p.Done(k, Outcome{Status: 401}, t0.Add(2*time.Hour))
+	g.Candidates[0].Key = nk
+	if c, _ := p.Pick(g, nil, t0.Add(2*time.Hour)); c == nil || c.Key != nk {
+		t.Fatal("the rekeyed key is not usable")
 	}
 
 	// A key seen without a fingerprint keeps its state when it gets its first.
 	k2 := p.Add("p/k2", 1, nil)
 	p.Cool("p/k2", t0.Add(time.Minute))
-	p.Rekey(k2, "cccc")
+	if p.Rekey(k2, "cccc") != k2 {
+		t.Fatal("a first fingerprint replaced the key")
+	}
 	if ok, _ := p.Usable(k2, "m", t0); ok {
 		t.Fatal("a first fingerprint dropped the cooldown")
 	}

@@ -120,18 +120,23 @@ func (p *Pool) Add(id string, weight int, models []string, limits ...Limits) *Ke
 	return k
 }
 
-// Rekey records the fingerprint of k's secret: a short hash, never the secret (the pool
-// holds none). When k had a different fingerprint, its secret changed and the provider
-// sees a new key: k starts afresh, its cooldown, invalid mark, circuit breaker, recent
-// outcomes, latency and per-minute counts dropped; requests in flight stay counted, as
-// they will still end. A first fingerprint, or the same one again, changes nothing.
-func (p *Pool) Rekey(k *Key, fingerprint string) {
+// Rekey records the fingerprint of k's secret (a short hash: the pool holds no secret)
+// and returns the key to use from now on. When k had a different fingerprint, its
+// secret changed and the provider sees a new key: Rekey returns a new key in k's place,
+// with k's weight, models and limits and a fresh state (no cooldown, invalid mark,
+// circuit breaker, recent outcomes, latency or per-minute counts). Requests still in
+// flight on k, sent with the old secret, end on k and do not touch the new key: a 401
+// for the old secret does not mark the new one invalid. A first fingerprint, or the
+// same one again, returns k itself.
+func (p *Pool) Rekey(k *Key, fingerprint string) *Key {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if k.fingerprint != "" && k.fingerprint != fingerprint {
-		*k = Key{ID: k.ID, Weight: k.Weight, models: k.models, limits: k.limits, inflight: k.inflight}
+		k = &Key{ID: k.ID, Weight: k.Weight, models: k.models, limits: k.limits}
+		p.keys[k.ID] = k
 	}
 	k.fingerprint = fingerprint
+	return k
 }
 
 // Retain drops from the pool every key whose id keep rejects: keys a new configuration
