@@ -27,9 +27,16 @@ type loadedEntry struct {
 // Destruct satisfies caddy.Destructor.
 func (*loadedEntry) Destruct() error { return nil }
 
-func register(key string, s config.Summary, status func() gateway.Status) {
+// register adds (or takes one more use of) the entry for key and sets its contents.
+func register(key string, s config.Summary, status func() gateway.Status) *loadedEntry {
 	v, _ := loaded.LoadOrStore(key, &loadedEntry{})
 	e := v.(*loadedEntry)
+	e.set(s, status)
+	return e
+}
+
+// set replaces the entry's contents.
+func (e *loadedEntry) set(s config.Summary, status func() gateway.Status) {
 	e.mu.Lock()
 	e.summary, e.status = s, status
 	e.mu.Unlock()

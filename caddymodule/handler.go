@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -48,13 +49,16 @@ type Handler struct {
 	// ("sha256:" + the first field of `sha256sum FILE`), or be reloaded with --force.
 	ConfigDigest string `json:"config_digest,omitempty"`
 
-	gw      *gateway.Gateway
+	// gw is the gateway new requests go through (see SetGateway). A pointer, so that
+	// the Handler value Caddy copies carries no atomic field.
+	gw      *atomic.Pointer[gateway.Gateway]
 	pool    *keypool.Pool
 	store   store.Store
 	poolKey string
 	client  *http.Client
 	logger  *zap.Logger
 	entry   string
+	admin   *loadedEntry // the handler's entry of the admin routes, under entry
 }
 
 // CaddyModule returns the Caddy module information.
@@ -83,14 +87,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
-	reg, err := policyRegistry()
-	if err != nil {
-		return fmt.Errorf("franca: %w", err)
-	}
 	h.pool, h.store, h.poolKey = sharedPool(source, cfg, h.logger)
-	if h.gw, err = gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool), gateway.WithPolicies(reg)); err != nil {
+	gw, err := h.NewGateway(cfg)
+	if err != nil {
 		return fmt.Errorf("franca: %s: %w", source, err)
 	}
+	h.gw = new(atomic.Pointer[gateway.Gateway])
+	h.gw.Store(gw)
 	for i := range cfg.Providers {
 		p := &cfg.Providers[i]
 		if reason := p.Unavailable(); reason != "" {
@@ -106,11 +109,36 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	sum := sha256.Sum256(data)
 	h.entry = source + " " + hex.EncodeToString(sum[:6])
-	register(h.entry, cfg.Summary(), h.gw.Status)
+	h.admin = register(h.entry, cfg.Summary(), h.status)
 	h.logger.Info("franca loaded", zap.String("source", source), zap.Int("providers", len(cfg.Providers)),
 		zap.Int("models", len(cfg.Models)), zap.Int("virtual_keys", len(cfg.VirtualKeys)))
 	return nil
 }
+
+// NewGateway builds a gateway for cfg on the handler's key pool, for SetGateway: keys
+// keep their state (cooldowns, circuit breakers) across the change, take cfg's weights,
+// models and limits, and start afresh when their secret changed; keys cfg no longer has
+// leave the pool. cfg must be loaded and validated (config.Load).
+func (h *Handler) NewGateway(cfg *config.Config) (*gateway.Gateway, error) {
+	reg, err := policyRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return gateway.New(cfg, gateway.WithClock(time.Now), gateway.WithRand(rand.Float64), gateway.WithPool(h.pool), gateway.WithPolicies(reg))
+}
+
+// SetGateway makes g the gateway of every request that starts from now on, without a
+// Caddy reload (a configuration pushed at run time, by the control plane). Requests and
+// streams in flight finish on the gateway they started with. Build g with NewGateway so
+// that it shares the handler's key pool; the admin routes then report it, under the
+// source the handler was provisioned with.
+func (h *Handler) SetGateway(g *gateway.Gateway) {
+	h.gw.Store(g)
+	h.admin.set(g.Config().Summary(), h.status)
+}
+
+// status reports the current gateway's keys, for the admin routes.
+func (h *Handler) status() gateway.Status { return h.gw.Load().Status() }
 
 // Cleanup releases the handler's idle upstream connections and admin entry.
 func (h *Handler) Cleanup() error {

@@ -28,18 +28,21 @@ const maxUpstreamBody = 64 << 20
 // never has its body buffered, and its answer does not wait for the body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	start := time.Now()
-	caller, refused := h.gw.Authenticate(r.Header, start)
+	// One gateway serves the whole request, stream included, even if another is swapped
+	// in meanwhile.
+	gw := h.gw.Load()
+	caller, refused := gw.Authenticate(r.Header, start)
 	if refused != nil {
 		h.refuse(w, r, refused, &record{start: start, x: &gateway.Exchange{Reply: refused}})
 		return nil
 	}
-	body, tooLarge, err := readBody(r, h.gw.MaxRequestBytes())
+	body, tooLarge, err := readBody(r, gw.MaxRequestBytes())
 	if err != nil {
 		// The client went away or sent a broken body; nothing useful can be answered.
 		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
 	if tooLarge {
-		reply := gateway.ErrorReply(h.gw.TooLarge())
+		reply := gateway.ErrorReply(gw.TooLarge())
 		h.refuse(w, r, reply, &record{start: start, x: &gateway.Exchange{Reply: reply, KeyName: caller.KeyName()}})
 		return nil
 	}

@@ -133,7 +133,7 @@ func BenchmarkAuthRoute(b *testing.B) {
 			b.Fatal(err)
 		}
 		x := &Exchange{g: g, route: rt, deadline: r.Now.Add(time.Minute)}
-		c, _ := x.pick(r.Now, nil)
+		c, _, _ := x.pick(r.Now, nil)
 		if c == nil {
 			b.Fatal("no key")
 		}
@@ -174,7 +174,7 @@ var body2KB = strings.Replace(benchBody, `{"role":"user","content":[{"type":"tex
 		`{"role":"user","content":[{"type":"text"`, 1)
 
 // BenchmarkRequest2KB is request translation of a 2 KB chat body from the client's bytes
-// to the provider's: decoding plus each family's translator.
+// to the provider's: decoding plus each family's translator, then the key's credential.
 func BenchmarkRequest2KB(b *testing.B) {
 	cfg, err := config.Load([]byte(`providers:
   - {name: openai, type: openai, base_url: "http://127.0.0.1:9/v1", keys: [{secret: sk-o}]}
@@ -191,7 +191,8 @@ func BenchmarkRequest2KB(b *testing.B) {
 	body := []byte(body2KB)
 	for _, p := range g.providers {
 		b.Run(p.name, func(b *testing.B) {
-			tg := &translate.Target{BaseURL: p.base, Model: "model-x", Key: "sk-x"}
+			tg := &translate.Target{BaseURL: p.base, Model: "model-x"}
+			cred := p.keys[0].cred
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -199,7 +200,11 @@ func BenchmarkRequest2KB(b *testing.B) {
 				if err := decodeChatBody(body, &req); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := p.chat.Request(&req, body, tg); err != nil {
+				r, err := p.chat.Request(&req, body, tg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := cred.Apply(r, "", time.Time{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -36,7 +36,7 @@ type Exchange struct {
 	g          *Gateway
 	route      *route
 	tried      []*keypool.Key // keys tried so far, in order
-	refused    []*provider    // providers that refused the request itself (403)
+	forbidden  []*provider    // providers that refused the request itself (403)
 	retries    int            // retries of keys already tried, for the backoff
 	deadline   time.Time      // no new attempt starts after it
 	earliest   time.Time      // when the first resting key comes back
@@ -53,6 +53,18 @@ type Exchange struct {
 	call    *Call
 	pending []store.Op
 	asking  int // the index of the policy that asked
+
+	// trans holds the request translated for each target so far, without a credential;
+	// transBuf is its room for the usual one or two targets.
+	trans    []translation
+	transBuf [2]translation
+}
+
+// translation is the request translated for one target of the route.
+type translation struct {
+	target int // index in route.targets
+	req    *translate.Request
+	used   bool // an attempt took req's header (and its spare room)
 }
 
 // Reply is an answer for the client.
@@ -80,7 +92,8 @@ func (x *Exchange) Usage() *schema.Usage { return x.usage }
 // Next returns the next attempt: a key of the model's targets picked by priority and
 // strategy, never one that is resting, translated for its provider. It returns nil when
 // no attempt is left (the attempts or the deadline are used up, or no key may be used);
-// the exchange's Reply then holds the answer for the client: the last upstream error, or
+// the exchange's Reply then holds the answer for the client: the 400 of a target that
+// refuses the request (whatever state its keys are in), the last upstream error, or
 // the answer for keys that all rest (see exhausted), with the moment the first comes back.
 func (x *Exchange) Next() *Attempt {
 	if x.pending != nil {
@@ -94,7 +107,17 @@ func (x *Exchange) Next() *Attempt {
 		x.exhausted(now)
 		return nil
 	}
-	c, delay := x.pick(now, nil)
+	c, delay, err := x.pick(now, nil)
+	if err != nil {
+		x.Reply = errorReply(err)
+		return nil
+	}
+	if c == nil && len(x.tried) == 0 {
+		if err := x.refused(nil); err != nil {
+			x.Reply = errorReply(err)
+			return nil
+		}
+	}
 	if c == nil || (len(x.tried) > 0 && now.Add(delay).After(x.deadline)) {
 		if c != nil {
 			x.g.pool.Done(c.Key, keypool.Outcome{Status: 499}, now)
@@ -105,13 +128,15 @@ func (x *Exchange) Next() *Attempt {
 	return x.start(c, delay, now)
 }
 
-// start makes the attempt for a picked candidate.
+// start makes the attempt for a picked candidate, whose target pick has translated.
 func (x *Exchange) start(c *keypool.Candidate, delay time.Duration, now time.Time) *Attempt {
 	x.tried = append(x.tried, c.Key)
-	a, err := x.attempt(&x.route.targets[c.Target], c.Key)
+	a, err := x.attempt(c.Target, c.Key, now)
 	if err != nil {
-		// The request itself cannot be translated for this provider: that is the
-		// client's to fix, whatever the other targets could do.
+		// The request cannot go to this target after all: the target, picked from a
+		// group several targets share, refuses it (the client's to fix, whatever the
+		// other targets could do), the mock's overrides do not fit it, or the key's
+		// credential cannot be applied.
 		x.g.pool.Done(c.Key, keypool.Outcome{Status: err.Status}, now)
 		x.Reply = errorReply(err)
 		return nil
@@ -174,7 +199,9 @@ type Attempt struct {
 	x      *Exchange
 	p      *provider
 	target translate.Target
+	up     translate.Request // what Upstream points to
 	key    *keypool.Key
+	secret string // the key's secret, to redact from upstream errors
 	sent   time.Time
 	header translate.HeaderGetter
 	ttfb   time.Duration
@@ -229,49 +256,168 @@ func (a *Attempt) ResponseHeader(h translate.HeaderGetter) {
 	}
 }
 
-func (x *Exchange) attempt(t *target, pk *keypool.Key) (*Attempt, *translate.Error) {
+// attempt makes the attempt against target ti with the pool's key pk: the request
+// translated for the target (before the key was picked), with pk's credential applied.
+func (x *Exchange) attempt(ti int, pk *keypool.Key, now time.Time) (*Attempt, *translate.Error) {
+	t := &x.route.targets[ti]
 	p := t.provider
 	a := &Attempt{Provider: p.name, Model: t.model, Timeout: p.timeout, FirstByteTimeout: p.firstByte, x: x, p: p, key: pk}
-	a.target = translate.Target{BaseURL: p.base, Model: t.model, Header: p.header, APIVersion: p.apiVersion, Created: x.created}
-	if k := p.key(pk); k != nil {
-		a.KeyID, a.target.Key = k.id, k.secret
+	k := p.key(pk)
+	if k != nil {
+		a.KeyID, a.secret = k.id, k.secret
 	}
+	if p.mock != nil {
+		return a, x.mockReply(a, t)
+	}
+	tr, err := x.translated(ti)
+	if err != nil {
+		return nil, err
+	}
+	a.target, a.up = x.target(ti), *tr.req
+	if tr.used {
+		// An earlier attempt's credential sits in the header's spare room: this one
+		// gets a header of its own.
+		a.up.Header = a.up.Header[:len(a.up.Header):len(a.up.Header)]
+	}
+	tr.used = true
+	a.Raw = x.Endpoint == EndpointPassthrough
+	if k != nil && k.cred != nil {
+		if need := k.cred.Token(); need != "" {
+			return nil, &translate.Error{Status: 500, Type: translate.TypeServer, Code: "credential_unavailable",
+				Message: "provider " + strconv.Quote(p.name) + " key " + strconv.Quote(k.id) + " needs token " + strconv.Quote(need) + ", which this gateway cannot obtain"}
+		}
+		if err := k.cred.Apply(&a.up, "", now); err != nil {
+			return nil, &translate.Error{Status: 500, Type: translate.TypeServer, Code: "credential_unavailable",
+				Message: "provider " + strconv.Quote(p.name) + " key " + strconv.Quote(k.id) + ": " + err.Error()}
+		}
+	}
+	a.Upstream = &a.up
+	return a, nil
+}
+
+// mockReply answers the attempt locally, for the mock provider.
+func (x *Exchange) mockReply(a *Attempt, t *target) *translate.Error {
+	switch x.Endpoint {
+	case EndpointChat:
+		req, raw := x.chat, x.raw
+		if t.params != nil {
+			var err error
+			if req, raw, err = override(x.raw, t.params, req); err != nil {
+				return asError(err)
+			}
+		}
+		a.mockReply(t.provider.mock.Chat(req, raw, t.model, x.created))
+	case EndpointEmbeddings:
+		a.mockReply(t.provider.mock.Embeddings(x.embeddings, x.raw, t.model))
+	default:
+		return unsupportedEndpoint(x, t.provider)
+	}
+	return nil
+}
+
+// translated returns the request translated for target ti, without a credential. It is
+// built once per exchange: the keys of one target share it.
+func (x *Exchange) translated(ti int) (*translation, *translate.Error) {
+	for i := range x.trans {
+		if x.trans[i].target == ti {
+			return &x.trans[i], nil
+		}
+	}
+	if x.trans == nil {
+		x.trans = x.transBuf[:0]
+	}
+	t := &x.route.targets[ti]
+	p := t.provider
 	var err error
+	var up *translate.Request
 	switch x.Endpoint {
 	case EndpointChat:
 		req, raw := x.chat, x.raw
 		if t.params != nil {
 			if req, raw, err = override(raw, t.params, req); err != nil {
-				return nil, asError(err)
+				break
 			}
 		}
-		if p.mock != nil {
-			a.mockReply(p.mock.Chat(req, raw, t.model, x.created))
-			return a, nil
-		}
-		a.Upstream, err = p.chat.Request(req, raw, &a.target)
+		up, err = p.chat.Request(req, raw, &t.request)
 	case EndpointEmbeddings:
-		if p.mock != nil {
-			a.mockReply(p.mock.Embeddings(x.embeddings, x.raw, t.model))
-			return a, nil
-		}
 		if p.embeddings == nil {
-			return nil, &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "unsupported_endpoint", Param: "model",
-				Message: "model " + strconv.Quote(x.Model) + " is served by provider type " + p.typ + ", which has no embeddings endpoint"}
+			err = unsupportedEndpoint(x, p)
+			break
 		}
-		a.Upstream, err = p.embeddings.EmbeddingsRequest(x.embeddings, x.raw, &a.target)
+		up, err = p.embeddings.EmbeddingsRequest(x.embeddings, x.raw, &t.request)
 	case EndpointPassthrough:
 		if p.passthrough == nil {
-			return nil, &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "unsupported_endpoint", Param: "model",
-				Message: "model " + strconv.Quote(x.Model) + " is served by provider type " + p.typ + ", which has no /v1" + x.pass.path + " endpoint"}
+			err = unsupportedEndpoint(x, p)
+			break
 		}
-		a.Raw = true
-		a.Upstream, err = p.passthrough.Passthrough(x.pass.method, x.pass.path, x.pass.query, x.pass.header, x.raw, t.model, &a.target)
+		up, err = p.passthrough.Passthrough(x.pass.method, x.pass.path, x.pass.query, x.pass.header, x.raw, t.model, &t.request)
 	}
 	if err != nil {
 		return nil, asError(err)
 	}
-	return a, nil
+	x.trans = append(x.trans, translation{target: ti, req: up})
+	return &x.trans[len(x.trans)-1], nil
+}
+
+// target is what the translators know of target ti when they read its answer.
+func (x *Exchange) target(ti int) translate.Target {
+	t := x.route.targets[ti].request
+	t.Created = x.created
+	return t
+}
+
+// prepare translates the request, before the pool is asked for a key, for the target of
+// grp whose keys are the candidates only allows (every one when only is nil), when they
+// all serve one target: a request that target refuses is the client's to fix, and gets
+// that answer whatever state the keys are in. A group shared by several targets is
+// translated for the one its key is picked for (translating for every one would cost
+// each request a translation per target); all is set to translate for every one of
+// them, as the answer when no key at all may be used. The mock answers locally and is
+// not prepared.
+func (x *Exchange) prepare(grp *keypool.Group, only func(*keypool.Candidate) bool, all bool) *translate.Error {
+	sole := -1
+	for i := range grp.Candidates {
+		c := &grp.Candidates[i]
+		if x.route.targets[c.Target].provider.mock != nil || (only != nil && !only(c)) || c.Target == sole {
+			continue
+		}
+		if sole >= 0 && !all {
+			return nil // several targets: the pick decides which one is translated
+		}
+		sole = c.Target
+	}
+	for i := range grp.Candidates {
+		c := &grp.Candidates[i]
+		if x.route.targets[c.Target].provider.mock != nil || (only != nil && !only(c)) {
+			continue
+		}
+		if _, err := x.translated(c.Target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refused returns the error of the first target, by priority, that refuses the request,
+// among those only allows; nil when every target accepts it. It answers instead of the
+// wait for keys when none may be used.
+func (x *Exchange) refused(only func(*keypool.Candidate) bool) *translate.Error {
+	for _, grp := range x.route.groups {
+		if err := x.prepare(grp, only, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unsupportedEndpoint is the 400 for a request the provider's family has no endpoint for.
+func unsupportedEndpoint(x *Exchange, p *provider) *translate.Error {
+	what := "embeddings"
+	if x.Endpoint == EndpointPassthrough {
+		what = "/v1" + x.pass.path
+	}
+	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "unsupported_endpoint", Param: "model",
+		Message: "model " + strconv.Quote(x.Model) + " is served by provider type " + p.typ + ", which has no " + what + " endpoint"}
 }
 
 // override applies a target's parameter overrides to the client's body: the members the
@@ -395,7 +541,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 		// The provider refused this request, not the key: its other keys would refuse it
 		// too, so none is tried; another provider may serve it.
 		outcome = 403
-		a.x.refused = append(a.x.refused, a.p)
+		a.x.forbidden = append(a.x.forbidden, a.p)
 	}
 	a.finish(keypool.Outcome{Status: outcome, Header: h, RetryAfter: e.RetryAfter})
 	if outcome == 403 {
@@ -410,7 +556,7 @@ func (a *Attempt) Response(status int, h translate.HeaderGetter, body []byte) (r
 // has not refused the request.
 func (x *Exchange) otherProvider() bool {
 	for _, t := range x.route.targets {
-		if !slices.Contains(x.refused, t.provider) {
+		if !slices.Contains(x.forbidden, t.provider) {
 			return true
 		}
 	}
@@ -428,7 +574,7 @@ func (x *Exchange) otherProvider() bool {
 func (a *Attempt) upstreamError(status int, h translate.HeaderGetter, body []byte) (e *translate.Error, rejected bool) {
 	e = a.p.errors.Error(status, h, body)
 	// A provider may quote the credential it rejected; it must not reach the client.
-	if k := a.target.Key; len(k) >= 4 && strings.Contains(e.Message, k) {
+	if k := a.secret; len(k) >= 4 && strings.Contains(e.Message, k) {
 		e.Message = strings.ReplaceAll(e.Message, k, "[redacted]")
 	}
 	switch {

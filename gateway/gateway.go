@@ -57,7 +57,12 @@ func WithClock(now func() time.Time) Option { return func(g *Gateway) { g.now = 
 func WithRand(rand func() float64) Option { return func(g *Gateway) { g.rand = rand } }
 
 // WithPool makes the gateway keep its keys' state in pool, so that the state outlives a
-// configuration reload and can be shared. Keys are matched by "provider/key-id".
+// configuration reload and can be shared. Keys are matched by "provider/key-id" and
+// updated in place: a key keeps its state (cooldown, circuit breaker, latency) and takes
+// the new configuration's weight, models and limits; a key whose secret changed starts
+// afresh; keys the new configuration does not have are dropped from the pool. A pool
+// therefore serves one configuration at a time (and the gateways built from its
+// successive versions): gateways of different configurations need pools of their own.
 func WithPool(pool *keypool.Pool) Option { return func(g *Gateway) { g.pool = pool } }
 
 // NewPool returns a key pool tuned by the configuration's routing section, for WithPool.
@@ -83,6 +88,7 @@ type provider struct {
 	timeout     time.Duration
 	firstByte   time.Duration
 	unavailable string
+	carrier     translate.KeyCarrier // how the family carries a static key
 
 	chat        translate.Chat
 	embeddings  translate.Embeddings // nil when the family has none
@@ -95,8 +101,10 @@ type provider struct {
 // that need no key have one providerKey with an empty secret.
 type providerKey struct {
 	id     string // the key's configured id, for logs
-	secret string
+	secret string // only to redact it from upstream errors that quote it
+	weight int
 	pk     *keypool.Key
+	cred   translate.Credential // nil for a provider without keys
 }
 
 // passthrougher builds requests for OpenAI endpoints Franca forwards without translating.
@@ -119,6 +127,9 @@ type target struct {
 	params   map[string]json.RawMessage // overrides, marshalled once
 	priority int
 	weight   int
+	// request is what the translators know of the target when they build a request,
+	// the same for every request (no Created), shared and read-only.
+	request translate.Target
 }
 
 // virtualKey is a configured client key.
@@ -163,7 +174,6 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		providers[p.name] = p
 		g.providers = append(g.providers, p)
-		p.register(g.pool, &cfg.Providers[i])
 	}
 	for i := range cfg.Models {
 		m := &cfg.Models[i]
@@ -173,7 +183,8 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 			if p == nil {
 				return nil, fmt.Errorf("models[%d].targets[%d].provider: unknown provider %q", i, j, t.Provider)
 			}
-			tg := target{provider: p, model: t.Model, priority: j, weight: t.Weight}
+			tg := target{provider: p, model: t.Model, priority: j, weight: t.Weight,
+				request: translate.Target{BaseURL: p.base, Model: t.Model, Header: p.header, APIVersion: p.apiVersion}}
 			if t.Priority != nil {
 				tg.priority = *t.Priority
 			}
@@ -189,14 +200,46 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 			}
 			r.targets = append(r.targets, tg)
 		}
-		r.groups = groups(r.targets, keypool.Strategy(m.Strategy))
+		g.models[m.Name] = r
+		g.order = append(g.order, r)
+	}
+	if name := cfg.Passthrough.Provider; name != "" {
+		g.passthrough = providers[name]
+		if g.passthrough == nil || g.passthrough.passthrough == nil {
+			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
+		}
+		p := g.passthrough
+		g.passRoute = &route{targets: []target{{provider: p, weight: 1,
+			request: translate.Target{BaseURL: p.base, Header: p.header, APIVersion: p.apiVersion}}}}
+	}
+	if len(cfg.Policies) > 0 {
+		ps, err := buildPolicies(cfg.Policies, g.registry)
+		if err != nil {
+			return nil, err
+		}
+		g.policies = ps
+	}
+	// The configuration is sound: only now does it change the pool, which may be shared
+	// with the gateway of the configuration before.
+	ids := make(map[string]bool)
+	for i, p := range g.providers {
+		p.register(g.pool, &cfg.Providers[i])
+		for _, k := range p.keys {
+			ids[k.pk.ID] = true
+		}
+	}
+	// Keys an earlier configuration of the pool had and this one has not leave it.
+	g.pool.Retain(func(id string) bool { return ids[id] })
+	for i, r := range g.order {
+		r.groups = groups(r.targets, keypool.Strategy(cfg.Models[i].Strategy))
 		for _, grp := range r.groups {
 			for _, c := range grp.Candidates {
 				g.pool.Track(c.Key, c.Model)
 			}
 		}
-		g.models[m.Name] = r
-		g.order = append(g.order, r)
+	}
+	if g.passRoute != nil {
+		g.passRoute.groups = groups(g.passRoute.targets, "")
 	}
 	for i := range cfg.VirtualKeys {
 		k := &cfg.VirtualKeys[i]
@@ -216,21 +259,6 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		}
 		g.keys[k.Hash] = vk
 		g.keyNames[k.Name] = vk
-	}
-	if len(cfg.Policies) > 0 {
-		ps, err := buildPolicies(cfg.Policies, g.registry)
-		if err != nil {
-			return nil, err
-		}
-		g.policies = ps
-	}
-	if name := cfg.Passthrough.Provider; name != "" {
-		g.passthrough = providers[name]
-		if g.passthrough == nil || g.passthrough.passthrough == nil {
-			return nil, fmt.Errorf("passthrough.provider: %q is not an openai or azure provider", name)
-		}
-		targets := []target{{provider: g.passthrough, weight: 1}}
-		g.passRoute = &route{targets: targets, groups: groups(targets, "")}
 	}
 	return g, nil
 }
@@ -262,15 +290,19 @@ func newProvider(c *config.Provider) (*provider, error) {
 			return nil, err
 		}
 		p.chat, p.embeddings, p.errors, p.passthrough = t, t, t, t
+		p.carrier = t.KeyCarrier()
 	case config.TypeAzure:
 		t := openai.NewAzure()
 		p.chat, p.embeddings, p.errors, p.passthrough = t, t, t, t
+		p.carrier = t.KeyCarrier()
 	case config.TypeAnthropic:
 		t := anthropic.New()
 		p.chat, p.errors = t, t
+		p.carrier = anthropic.KeyCarrier
 	case config.TypeGemini:
 		t := gemini.New()
 		p.chat, p.embeddings, p.errors = t, t, t
+		p.carrier = gemini.KeyCarrier
 	case config.TypeMock:
 		p.mock = mock.New()
 		// The mock's errors are OpenAI's, and map as OpenAI's do.

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"slices"
 	"sort"
@@ -13,20 +15,38 @@ import (
 	"github.com/franca-gw/franca/translate"
 )
 
-// register adds the provider's keys to the pool. A provider that needs no key gets one
-// key without a secret, so that its health is tracked all the same; an unavailable
-// provider (a key is needed and none is set) gets none.
+// register adds the provider's keys to the pool, or updates them there when the pool
+// already has them (a new configuration built WithPool): weights, model lists and limits
+// take the new values, and a key whose secret changed starts afresh. The pool keeps only
+// a fingerprint of the secret. A provider that needs no key gets one key without a
+// secret, so that its health is tracked all the same; an unavailable provider (a key is
+// needed and none is set) gets none.
 func (p *provider) register(pool *keypool.Pool, c *config.Provider) {
 	if p.unavailable != "" {
 		return
 	}
 	for _, k := range c.Keys {
-		pk := pool.Add(p.name+"/"+k.ID, k.Weight, k.Models, keypool.Limits{RPM: k.RPM, TPM: k.TPM})
-		p.keys = append(p.keys, providerKey{id: k.ID, secret: k.Secret, pk: pk})
+		w := k.Weight
+		if w <= 0 {
+			w = 1
+		}
+		pk := pool.Add(p.name+"/"+k.ID, w, k.Models, keypool.Limits{RPM: k.RPM, TPM: k.TPM})
+		pk = pool.Rekey(pk, fingerprint(k.Secret))
+		p.keys = append(p.keys, providerKey{id: k.ID, secret: k.Secret, weight: w, pk: pk, cred: p.carrier.StaticKey(k.Secret)})
 	}
 	if len(p.keys) == 0 {
-		p.keys = []providerKey{{id: "-", pk: pool.Add(p.name+"/-", 1, nil)}}
+		p.keys = []providerKey{{id: "-", weight: 1, pk: pool.Add(p.name+"/-", 1, nil)}}
 	}
+}
+
+// fingerprint is a short hash of a secret, by which the pool notices that a key's
+// secret changed without holding it.
+func fingerprint(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
 }
 
 // key returns the provider's key whose pool state is pk.
@@ -56,7 +76,7 @@ func groups(targets []target, s keypool.Strategy) []*keypool.Group {
 		}
 		g := out[len(out)-1]
 		for _, k := range t.provider.keys {
-			g.Candidates = append(g.Candidates, keypool.Candidate{Key: k.pk, Target: i, Model: t.model, Weight: t.weight * k.pk.Weight})
+			g.Candidates = append(g.Candidates, keypool.Candidate{Key: k.pk, Target: i, Model: t.model, Weight: t.weight * k.weight})
 		}
 	}
 	return out
@@ -64,8 +84,11 @@ func groups(targets []target, s keypool.Strategy) []*keypool.Group {
 
 // pick chooses the next key for the exchange: first one not tried yet, by priority; then,
 // with a backoff, one already tried but not the last one tried; then the last one.
+// Before it asks the pool for a key of a priority group served by one target, it
+// translates the request for that target: when the target refuses the request, it
+// returns that error and no key (see prepare).
 // It returns nil when no key may be used now.
-func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*keypool.Candidate, time.Duration) {
+func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*keypool.Candidate, time.Duration, *translate.Error) {
 	g := x.g
 	last := x.lastKey()
 	passes := [...]func(*keypool.Candidate) bool{
@@ -81,6 +104,9 @@ func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*key
 			return (only != nil && !only(c)) || x.refusedBy(c) || (pass != nil && pass(c))
 		}
 		for _, grp := range x.route.groups {
+			if err := x.prepare(grp, only, false); err != nil {
+				return nil, 0, err
+			}
 			c, at := g.pool.Pick(grp, skip, now)
 			if c == nil {
 				if !at.IsZero() && (x.earliest.IsZero() || at.Before(x.earliest)) {
@@ -92,10 +118,10 @@ func (x *Exchange) pick(now time.Time, only func(*keypool.Candidate) bool) (*key
 			if n > 0 {
 				delay = x.backoff()
 			}
-			return c, delay
+			return c, delay, nil
 		}
 	}
-	return nil, 0
+	return nil, 0, nil
 }
 
 // backoff returns the wait before the exchange's next retry of a key already tried:
@@ -131,7 +157,7 @@ func (x *Exchange) triedBefore(k *keypool.Key) bool {
 
 // refusedBy reports whether the provider of c refused the request itself.
 func (x *Exchange) refusedBy(c *keypool.Candidate) bool {
-	return slices.Contains(x.refused, x.route.targets[c.Target].provider)
+	return slices.Contains(x.forbidden, x.route.targets[c.Target].provider)
 }
 
 func (x *Exchange) lastKey() *keypool.Key {

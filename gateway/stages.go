@@ -43,9 +43,10 @@ func (g *Gateway) HandleAs(keyName string, r *Request) *Exchange {
 // stage (AttemptFor).
 //
 // When no provider is left it returns nil and sets the exchange's Reply to what Next
-// would answer: when keys rest, a 429 (rate limits) or 503 (overload, invalid keys, open
-// circuits) whose Retry-After is the moment the first key comes back, else the reason
-// no provider has a key. It returns nil at once when the
+// would answer: the 400 of a target that refuses the request, else, when keys rest, a 429
+// (rate limits) or 503 (overload, invalid keys, open circuits) whose Retry-After is the
+// moment the first key comes back, else the reason no provider has a key. It returns nil
+// at once when the
 // exchange already holds its Reply.
 func (x *Exchange) Providers() []string {
 	if x.pending != nil {
@@ -98,6 +99,11 @@ next:
 		names = append(names, p.name)
 	}
 	if len(names) == 0 {
+		// A request a target refuses gets that answer rather than a wait for keys.
+		if err := x.refused(nil); err != nil {
+			x.fail(err)
+			return nil
+		}
 		x.exhausted(now)
 		return nil
 	}
@@ -169,7 +175,14 @@ func (x *Exchange) AttemptFor(provider string) *Attempt {
 				return x.failNil(unavailable(x.Model, provider))
 			}
 			now := x.g.now()
-			c, _ := x.pick(now, func(c *keypool.Candidate) bool { return x.route.targets[c.Target].provider.name == provider })
+			only := func(c *keypool.Candidate) bool { return x.route.targets[c.Target].provider.name == provider }
+			c, _, err := x.pick(now, only)
+			if err == nil && c == nil {
+				err = x.refused(only)
+			}
+			if err != nil {
+				return x.failNil(err)
+			}
 			if c == nil {
 				x.exhausted(now)
 				return nil

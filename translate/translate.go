@@ -63,7 +63,9 @@ type Request struct {
 	Method string
 	// URL is the absolute URL, query included.
 	URL string
-	// Header holds the fields to send, the upstream credential among them.
+	// Header holds the fields to send. Translators leave it without the upstream
+	// credential, which a Credential adds afterwards, and with room for one more field
+	// so that adding it does not allocate.
 	Header Headers
 	// Body is the request body.
 	Body []byte
@@ -72,14 +74,14 @@ type Request struct {
 }
 
 // Target is what a translator needs to know about the provider and model it sends to.
+// It holds no secret: the upstream credential is applied to the built request
+// afterwards (see Credential).
 type Target struct {
 	// BaseURL is the provider's base URL without a trailing slash, e.g.
 	// "https://api.anthropic.com" or "https://api.openai.com/v1".
 	BaseURL string
 	// Model is the provider's own model name (for Azure, the deployment name).
 	Model string
-	// Key is the upstream credential. It must never reach a log, an error or a response.
-	Key string
 	// Header holds extra fields the configuration adds to every upstream request.
 	Header Headers
 	// APIVersion is the provider's API version where it has one: Azure's api-version
@@ -92,8 +94,10 @@ type Target struct {
 
 // Chat translates chat completions for one provider family.
 type Chat interface {
-	// Request builds the upstream request. raw is the client's original body, which
-	// OpenAI-format families may forward with only the model changed.
+	// Request builds the upstream request, without the credential. raw is the client's
+	// original body, which OpenAI-format families may forward with only the model
+	// changed. t is shared by concurrent requests and must not be changed; its Created
+	// is not set.
 	Request(req *schema.ChatRequest, raw []byte, t *Target) (*Request, error)
 	// Response converts a successful non-stream upstream body into an OpenAI
 	// chat.completion body and returns the usage it reports.
@@ -104,7 +108,8 @@ type Chat interface {
 
 // Embeddings translates embeddings for one provider family.
 type Embeddings interface {
-	// EmbeddingsRequest builds the upstream request.
+	// EmbeddingsRequest builds the upstream request, without the credential. t is shared
+	// by concurrent requests and must not be changed.
 	EmbeddingsRequest(req *schema.EmbeddingsRequest, raw []byte, t *Target) (*Request, error)
 	// EmbeddingsResponse converts a successful upstream body into an OpenAI embeddings list.
 	EmbeddingsResponse(body []byte, req *schema.EmbeddingsRequest, t *Target) ([]byte, *schema.Usage, error)

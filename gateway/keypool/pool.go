@@ -108,29 +108,67 @@ type Limits struct {
 }
 
 // Add registers a key; id must be unique ("provider/key-id"). models, when non-empty,
-// limits the key to those upstream models. Adding an id again returns the existing key.
+// limits the key to those upstream models. Adding an id again (a new configuration
+// built on the same pool) updates that key in place and returns it: the weight, models
+// and limits given replace the old ones, and its state (cooldown, circuit breaker,
+// requests in flight, latency) is kept; Rekey tells the pool when its secret changed.
 func (p *Pool) Add(id string, weight int, models []string, limits ...Limits) *Key {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if k := p.keys[id]; k != nil {
-		return k
-	}
 	if weight <= 0 {
 		weight = 1
 	}
-	k := &Key{ID: id, Weight: weight}
+	k := p.keys[id]
+	if k == nil {
+		k = &Key{ID: id}
+		p.keys[id] = k
+		p.adopt(k) // cooldowns the fleet announced before the key was added
+	}
+	k.Weight = weight
+	k.limits = Limits{}
 	if len(limits) > 0 {
 		k.limits = limits[0]
 	}
+	k.models = nil
 	if len(models) > 0 {
 		k.models = make(map[string]bool, len(models))
 		for _, m := range models {
 			k.models[m] = true
 		}
 	}
-	p.adopt(k)
-	p.keys[id] = k
 	return k
+}
+
+// Rekey records the fingerprint of k's secret (a short hash: the pool holds no secret)
+// and returns the key to use from now on. When k had a different fingerprint, its
+// secret changed and the provider sees a new key: Rekey returns a new key in k's place,
+// with k's weight, models and limits and a fresh state (no cooldown, invalid mark,
+// circuit breaker, recent outcomes, latency or per-minute counts). Requests still in
+// flight on k, sent with the old secret, end on k and do not touch the new key: a 401
+// for the old secret does not mark the new one invalid. A first fingerprint, or the
+// same one again, returns k itself.
+func (p *Pool) Rekey(k *Key, fingerprint string) *Key {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k.fingerprint != "" && k.fingerprint != fingerprint {
+		k = &Key{ID: k.ID, Weight: k.Weight, models: k.models, limits: k.limits}
+		p.keys[k.ID] = k
+	}
+	k.fingerprint = fingerprint
+	return k
+}
+
+// Retain drops from the pool every key whose id keep rejects: keys a new configuration
+// no longer has leave the status. A request still in flight on a dropped key ends
+// harmlessly.
+func (p *Pool) Retain(keep func(id string) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id := range p.keys {
+		if !keep(id) {
+			delete(p.keys, id)
+		}
+	}
 }
 
 // Cool makes a key rest until the given time, as another gateway of the fleet decided:
@@ -218,7 +256,8 @@ type Key struct {
 	// Weight is the key's share of its provider's traffic.
 	Weight int
 
-	models map[string]bool
+	models      map[string]bool
+	fingerprint string // a short hash of the secret, to notice a new one
 
 	coolUntil  time.Time // the whole key rests until then: the provider rejected it
 	coolReason string

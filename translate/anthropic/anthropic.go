@@ -47,7 +47,11 @@ type Translator struct{}
 // New returns the translator. It implements translate.Chat and translate.Errors.
 func New() *Translator { return &Translator{} }
 
-// Request builds POST {base}/v1/messages from an OpenAI chat request.
+// KeyCarrier is how Anthropic takes a static key: the x-api-key header field.
+var KeyCarrier = translate.KeyCarrier{Header: "x-api-key"}
+
+// Request builds POST {base}/v1/messages from an OpenAI chat request, without the
+// credential (see KeyCarrier).
 func (*Translator) Request(req *schema.ChatRequest, raw []byte, t *translate.Target) (*translate.Request, error) {
 	if e := translate.CheckChatParams(raw, ProviderType); e != nil {
 		return nil, e
@@ -64,10 +68,10 @@ func (*Translator) Request(req *schema.ChatRequest, raw []byte, t *translate.Tar
 	if version == "" {
 		version = DefaultAPIVersion
 	}
+	// Room for the fields below, the configured ones and the credential.
 	h := make(translate.Headers, 0, 4+len(t.Header))
 	h = append(h,
 		translate.Header{Name: "content-type", Value: "application/json"},
-		translate.Header{Name: "x-api-key", Value: t.Key},
 		translate.Header{Name: "anthropic-version", Value: version},
 	)
 	if req.Stream {

@@ -21,7 +21,7 @@ func parseRequest(t testing.TB, body string) *schema.ChatRequest {
 }
 
 func target() *translate.Target {
-	return &translate.Target{BaseURL: "https://api.anthropic.com", Model: "claude-sonnet-4-5", Key: "sk-ant-test", Created: 1700000000}
+	return &translate.Target{BaseURL: "https://api.anthropic.com", Model: "claude-sonnet-4-5", Created: 1700000000}
 }
 
 // assertJSON fails unless got and want hold the same JSON value.

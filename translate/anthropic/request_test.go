@@ -3,6 +3,7 @@ package anthropic
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/franca-gw/franca/translate"
 )
@@ -361,11 +362,10 @@ func TestRequestURLAndHeaders(t *testing.T) {
 		url     string
 		header  translate.Headers
 	}{{
-		name: "defaults",
-		base: "https://api.anthropic.com",
-		url:  "https://api.anthropic.com/v1/messages",
-		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "x-api-key", Value: "sk-ant-test"},
-			{Name: "anthropic-version", Value: "2023-06-01"}},
+		name:   "defaults",
+		base:   "https://api.anthropic.com",
+		url:    "https://api.anthropic.com/v1/messages",
+		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "anthropic-version", Value: "2023-06-01"}},
 	}, {
 		name:    "stream, version and extra headers",
 		base:    "http://127.0.0.1:8080/",
@@ -373,20 +373,17 @@ func TestRequestURLAndHeaders(t *testing.T) {
 		stream:  true,
 		extra:   translate.Headers{{Name: "anthropic-beta", Value: "prompt-caching-2024-07-31"}},
 		url:     "http://127.0.0.1:8080/v1/messages",
-		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "x-api-key", Value: "sk-ant-test"},
-			{Name: "anthropic-version", Value: "2024-01-01"}, {Name: "accept", Value: "text/event-stream"},
+		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "anthropic-version", Value: "2024-01-01"}, {Name: "accept", Value: "text/event-stream"},
 			{Name: "anthropic-beta", Value: "prompt-caching-2024-07-31"}},
 	}, {
-		name: "base URL with /v1",
-		base: "https://proxy.example/anthropic/v1",
-		url:  "https://proxy.example/anthropic/v1/messages",
-		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "x-api-key", Value: "sk-ant-test"},
-			{Name: "anthropic-version", Value: "2023-06-01"}},
+		name:   "base URL with /v1",
+		base:   "https://proxy.example/anthropic/v1",
+		url:    "https://proxy.example/anthropic/v1/messages",
+		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "anthropic-version", Value: "2023-06-01"}},
 	}, {
-		name: "empty base URL",
-		url:  "https://api.anthropic.com/v1/messages",
-		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "x-api-key", Value: "sk-ant-test"},
-			{Name: "anthropic-version", Value: "2023-06-01"}},
+		name:   "empty base URL",
+		url:    "https://api.anthropic.com/v1/messages",
+		header: translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "anthropic-version", Value: "2023-06-01"}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,4 +416,22 @@ func TestRequestModelFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertJSON(t, got.Body, `{"model":"claude-haiku","max_tokens":4096,"messages":[{"role":"user","content":"Hi"}]}`)
+}
+
+// TestKeyCarrier: the key goes in x-api-key, after translation, into the room the
+// translator left.
+func TestKeyCarrier(t *testing.T) {
+	body := `{"model":"c","messages":[{"role":"user","content":"hi"}]}`
+	r, err := New().Request(parseRequest(t, body), []byte(body), target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cap(r.Header)
+	if err := KeyCarrier.StaticKey("sk-ant-test").Apply(r, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	want := translate.Headers{{Name: "content-type", Value: "application/json"}, {Name: "anthropic-version", Value: "2023-06-01"}, {Name: "x-api-key", Value: "sk-ant-test"}}
+	if !reflect.DeepEqual(r.Header, want) || cap(r.Header) != n {
+		t.Fatalf("header %q (cap %d, was %d)", r.Header, cap(r.Header), n)
+	}
 }

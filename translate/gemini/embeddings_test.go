@@ -44,7 +44,7 @@ func TestEmbeddingsRequest(t *testing.T) {
 			if r.URL != tc.wantURL || r.Method != "POST" || r.Stream {
 				t.Fatalf("got %s %s", r.Method, r.URL)
 			}
-			if r.Header.Get("x-goog-api-key") != "AIzaTESTKEY" {
+			if len(r.Header) != 2 || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Team") != "blue" {
 				t.Fatalf("header = %v", r.Header)
 			}
 			jsonEqual(t, r.Body, tc.want)

@@ -69,12 +69,14 @@ func resourceName(model string, escape bool) string {
 	return collection + name
 }
 
-// headers returns the request header: JSON content, the API key, then the configured fields.
+// KeyCarrier is how the Gemini API takes a static key: the x-goog-api-key header field
+// (rather than the key query parameter, which would put the key in URLs that proxies log).
+var KeyCarrier = translate.KeyCarrier{Header: "x-goog-api-key"}
+
+// headers returns the request header: JSON content, then the configured fields, with
+// room for the credential.
 func headers(t *translate.Target) translate.Headers {
 	h := make(translate.Headers, 0, 2+len(t.Header))
 	h = append(h, translate.Header{Name: "Content-Type", Value: "application/json"})
-	if t.Key != "" {
-		h = append(h, translate.Header{Name: "x-goog-api-key", Value: t.Key})
-	}
 	return append(h, t.Header...)
 }

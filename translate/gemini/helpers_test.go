@@ -14,7 +14,6 @@ func target() *translate.Target {
 	return &translate.Target{
 		BaseURL: "https://generativelanguage.googleapis.com",
 		Model:   "gemini-2.5-flash",
-		Key:     "AIzaTESTKEY",
 		Header:  translate.Headers{{Name: "X-Team", Value: "blue"}},
 		Created: 1700000000,
 	}

@@ -3,6 +3,7 @@ package gemini
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/franca-gw/franca/translate"
 )
@@ -40,7 +41,7 @@ func TestRequestURLAndHeaders(t *testing.T) {
 				t.Fatalf("got %s %s stream=%v, want POST %s stream=%v", r.Method, r.URL, r.Stream, tc.want, tc.stream)
 			}
 			wantH := translate.Headers{{Name: "Content-Type", Value: "application/json"},
-				{Name: "x-goog-api-key", Value: "AIzaTESTKEY"}, {Name: "X-Team", Value: "blue"}}
+				{Name: "X-Team", Value: "blue"}}
 			if !reflect.DeepEqual(r.Header, wantH) {
 				t.Fatalf("header = %v, want %v", r.Header, wantH)
 			}
@@ -241,5 +242,22 @@ func TestRequestErrors(t *testing.T) {
 				t.Fatalf("error = %+v", e)
 			}
 		})
+	}
+}
+
+// TestKeyCarrier: the key goes in x-goog-api-key, after translation, into the room the
+// translator left.
+func TestKeyCarrier(t *testing.T) {
+	r, err := New().Request(chatRequest(t, `{"model":"m","messages":[{"role":"user","content":"hi"}]}`), nil, target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cap(r.Header)
+	if err := KeyCarrier.StaticKey("AIzaTESTKEY").Apply(r, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	want := translate.Headers{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Team", Value: "blue"}, {Name: "x-goog-api-key", Value: "AIzaTESTKEY"}}
+	if !reflect.DeepEqual(r.Header, want) || cap(r.Header) != n || r.URL != "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent" {
+		t.Fatalf("%s %q (cap %d, was %d)", r.URL, r.Header, cap(r.Header), n)
 	}
 }

@@ -23,7 +23,7 @@ func body2KB(extra string) string {
 func benchRequest(b *testing.B, preset, raw string) {
 	tr := mustNew(b, preset)
 	req := mustChat(b, raw)
-	tg := &translate.Target{Model: "gpt-4o-mini", Key: "sk-bench"}
+	tg := &translate.Target{Model: "gpt-4o-mini"}
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -30,7 +30,7 @@ func FuzzRequest(f *testing.F) {
 			return
 		}
 		tr := translatorFor(t, fuzzFamilies[int(which)%len(fuzzFamilies)])
-		tg := &translate.Target{Model: "up\"stream", Key: "k", BaseURL: "http://h/v1"}
+		tg := &translate.Target{Model: "up\"stream", BaseURL: "http://h/v1"}
 		got, err := tr.Request(&req, raw, tg)
 		if err != nil {
 			if _, ok := err.(*translate.Error); !ok {

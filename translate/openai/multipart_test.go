@@ -15,7 +15,7 @@ func TestPassthroughRewritesMultipartModel(t *testing.T) {
 		"--B\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\nde\r\n--B--\r\n"
 	tr, _ := New("")
 	h := translate.Headers{{Name: "Content-Type", Value: "multipart/form-data; boundary=B"}}
-	r, err := tr.Passthrough("POST", "/audio/transcriptions", "", h, []byte(in), "whisper-1", &translate.Target{BaseURL: "https://x/v1", Key: "k"})
+	r, err := tr.Passthrough("POST", "/audio/transcriptions", "", h, []byte(in), "whisper-1", &translate.Target{BaseURL: "https://x/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,8 @@ func (t *Translator) Passthrough(method, path, query string, header translate.He
 			body = b
 		}
 	}
-	h := t.credential(make(translate.Headers, 0, 2+len(passHeaders)+len(tg.Header)), tg)
+	// Room for the client's fields, the configured ones and the credential.
+	h := make(translate.Headers, 0, 1+len(passHeaders)+len(tg.Header))
 	if header != nil {
 		for _, name := range passHeaders {
 			if v := header.Get(name); v != "" {

@@ -99,25 +99,21 @@ func (t *Translator) endpointURL(endpoint string, tg *translate.Target) string {
 	return base + "/" + endpoint
 }
 
-// authHeaders returns the credential and content-type fields followed by the
-// configured extra fields.
+// authHeaders returns the content-type field followed by the configured extra fields,
+// with room for the credential.
 func (t *Translator) authHeaders(tg *translate.Target, contentType string) translate.Headers {
-	h := t.credential(make(translate.Headers, 0, 2+len(tg.Header)), tg)
+	h := make(translate.Headers, 0, 2+len(tg.Header))
 	if contentType != "" {
 		h = append(h, translate.Header{Name: "Content-Type", Value: contentType})
 	}
 	return append(h, tg.Header...)
 }
 
-// credential appends the field that carries the upstream key: api-key for Azure,
-// Authorization: Bearer otherwise (left out when there is no key, as for a local
-// Ollama or vLLM).
-func (t *Translator) credential(h translate.Headers, tg *translate.Target) translate.Headers {
-	switch {
-	case t.family == familyAzure:
-		return append(h, translate.Header{Name: "api-key", Value: tg.Key})
-	case tg.Key != "":
-		return append(h, translate.Header{Name: "Authorization", Value: "Bearer " + tg.Key})
+// KeyCarrier says how the family takes a static key: "api-key: <key>" for Azure,
+// "Authorization: Bearer <key>" otherwise (the preset's Auth).
+func (t *Translator) KeyCarrier() translate.KeyCarrier {
+	if t.family == familyAzure || t.preset.Auth == AuthAPIKey {
+		return translate.KeyCarrier{Header: "api-key"}
 	}
-	return h
+	return translate.KeyCarrier{Header: "Authorization", Prefix: "Bearer "}
 }

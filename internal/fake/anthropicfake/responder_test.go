@@ -74,7 +74,7 @@ func TestResponderChecks(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	srv := fake.New(t, Responder("sk-ant-good"))
 	tr := anthropic.New()
-	tg := &translate.Target{BaseURL: srv.URL, Model: "claude-x", Key: "sk-ant-good", Created: 1700000000}
+	tg := &translate.Target{BaseURL: srv.URL, Model: "claude-x", Header: translate.Headers{{Name: "x-api-key", Value: "sk-ant-good"}}, Created: 1700000000}
 	tools := `"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}}}}}]`
 	tests := []struct {
 		name string

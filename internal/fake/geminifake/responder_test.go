@@ -41,7 +41,7 @@ func send(t *testing.T, r *translate.Request) (*http.Response, []byte) {
 
 func setup(t *testing.T, k string) (*fake.Server, *translate.Target) {
 	srv := fake.New(t, geminifake.Responder(key))
-	return srv, &translate.Target{BaseURL: srv.URL, Model: "gemini-2.5-flash", Key: k, Created: 1}
+	return srv, &translate.Target{BaseURL: srv.URL, Model: "gemini-2.5-flash", Header: translate.Headers{{Name: "x-goog-api-key", Value: k}}, Created: 1}
 }
 
 func chat(t *testing.T, body string) *schema.ChatRequest {

@@ -46,7 +46,7 @@ func decode(t *testing.T, raw string) *schema.ChatRequest {
 func TestOpenAIChatRoundTrip(t *testing.T) {
 	srv := fake.New(t, openaifake.Responder("/v1", "sk-good"))
 	tr, _ := openai.New("")
-	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o-mini", Key: "sk-good"}
+	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o-mini", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + "sk-good"}}}
 	raw := `{"model":"public","messages":[{"role":"user","content":"hello there"}]}`
 	up, err := tr.Request(decode(t, raw), []byte(raw), tg)
 	if err != nil {
@@ -76,7 +76,7 @@ func TestOpenAIWrongKey(t *testing.T) {
 	srv := fake.New(t, openaifake.Responder("/v1", "sk-good"))
 	tr, _ := openai.New("")
 	raw := `{"model":"m","messages":[{"role":"user","content":"x"}]}`
-	up, _ := tr.Request(decode(t, raw), []byte(raw), &translate.Target{BaseURL: srv.URL + "/v1", Model: "m", Key: "sk-wrong-key-123456"})
+	up, _ := tr.Request(decode(t, raw), []byte(raw), &translate.Target{BaseURL: srv.URL + "/v1", Model: "m", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + "sk-wrong-key-123456"}}})
 	status, h, body := send(t, up)
 	wantBody := "{\n    \"error\": {\n        \"message\": \"Incorrect API key provided: sk-************3456. You can find your API key at https://platform.openai.com/account/api-keys.\",\n        \"type\": \"invalid_request_error\",\n        \"param\": null,\n        \"code\": \"invalid_api_key\"\n    }\n}\n"
 	if status != 401 || string(body) != wantBody {
@@ -91,7 +91,7 @@ func TestOpenAIWrongKey(t *testing.T) {
 func TestOpenAIStreamStripsUsage(t *testing.T) {
 	srv := fake.New(t, openaifake.Responder("/v1", "k"))
 	tr, _ := openai.New("")
-	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o", Key: "k"}
+	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + "k"}}}
 	// What the fake streams to a client that does not ask for usage.
 	plain := `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"what is the weather"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city","days"]}}}]}`
 	_, _, want := send(t, &translate.Request{Method: "POST", URL: tg.BaseURL + "/chat/completions",
@@ -124,7 +124,7 @@ func TestOpenAIStreamStripsUsage(t *testing.T) {
 func TestOpenAIRateLimitedAndPassthrough(t *testing.T) {
 	srv := fake.New(t, openaifake.Responder("/v1", "k"))
 	tr, _ := openai.New("")
-	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o", Key: "k"}
+	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "gpt-4o", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + "k"}}}
 	srv.Enqueue(openaifake.RateLimited())
 	raw := `{"model":"m","messages":[{"role":"user","content":"x"}]}`
 	up, _ := tr.Request(decode(t, raw), []byte(raw), tg)
@@ -157,7 +157,7 @@ func TestOpenAIRateLimitedAndPassthrough(t *testing.T) {
 func TestEmbeddingsRoundTrip(t *testing.T) {
 	srv := fake.New(t, openaifake.Responder("/v1", "k"))
 	tr, _ := openai.New("")
-	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "text-embedding-3-small", Key: "k"}
+	tg := &translate.Target{BaseURL: srv.URL + "/v1", Model: "text-embedding-3-small", Header: translate.Headers{{Name: "Authorization", Value: "Bearer " + "k"}}}
 	raw := `{"model":"e","input":["one two","three"],"dimensions":3}`
 	var req schema.EmbeddingsRequest
 	json.Unmarshal([]byte(raw), &req)
@@ -176,7 +176,7 @@ func TestEmbeddingsRoundTrip(t *testing.T) {
 func TestAzure(t *testing.T) {
 	srv := fake.New(t, openaifake.AzureResponder("az-key"))
 	tr := openai.NewAzure()
-	tg := &translate.Target{BaseURL: srv.URL, Model: "my-gpt4o", Key: "az-key"}
+	tg := &translate.Target{BaseURL: srv.URL, Model: "my-gpt4o", Header: translate.Headers{{Name: "api-key", Value: "az-key"}}}
 	t.Run("stream with the prompt-filter chunk", func(t *testing.T) {
 		raw := `{"model":"x","stream":true,"messages":[{"role":"user","content":"hi"}]}`
 		req := decode(t, raw)
@@ -217,7 +217,7 @@ func TestAzure(t *testing.T) {
 	})
 	t.Run("wrong key and missing api-version", func(t *testing.T) {
 		raw := `{"model":"x","messages":[{"role":"user","content":"x"}]}`
-		up, _ := tr.Request(decode(t, raw), []byte(raw), &translate.Target{BaseURL: srv.URL, Model: "d", Key: "bad"})
+		up, _ := tr.Request(decode(t, raw), []byte(raw), &translate.Target{BaseURL: srv.URL, Model: "d", Header: translate.Headers{{Name: "api-key", Value: "bad"}}})
 		status, h, body := send(t, up)
 		if e := tr.Error(status, h, body); e.Status != 401 || e.Type != translate.TypeAuthentication {
 			t.Fatalf("%+v", e)
