@@ -33,13 +33,14 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL))
 	u.on("alpha", rtFixed(rtWithHeader(anthropicfake.ErrorReply(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), "Retry-After", "7")))
 	if status, h, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", rtChat("m")); status != 429 || h.Get("Retry-After") != "7" {
 		t.Fatalf("rate-limited: %d %q %s", status, h.Get("Retry-After"), body)
 	}
 	before := rtAPIStatus(t, f).key(t, "p", "alpha")
-	if before.State != "cooling" {
+	if before.State != "ok" || len(before.Models) != 1 || before.Models[0].State != "cooling" {
 		t.Fatalf("alpha after the 429: %+v", before)
 	}
 
@@ -55,12 +56,13 @@ virtual_keys:
 	}
 	// A request the target accepts still waits for the key.
 	if status, _, body := f.do(t, "POST", "/v1/chat/completions", testKey, "application/json", rtChat("m")); status != 429 ||
-		!strings.Contains(body, `every upstream key for model \"m\" is resting`) {
+		!strings.Contains(body, `every upstream key for model \"m\" is rate-limited`) {
 		t.Fatalf("valid request while the key rests: %d %s", status, body)
 	}
 	rtWant(t, "upstream calls", u, "alpha=1")
 	after := rtAPIStatus(t, f).key(t, "p", "alpha")
-	if after.State != "cooling" || after.Recent != before.Recent || after.InFlight != 0 || *after.Until != *before.Until {
+	if after.State != "ok" || after.Recent != before.Recent || after.InFlight != 0 || len(after.Models) != 1 ||
+		!after.Models[0].Until.Equal(before.Models[0].Until) {
 		t.Fatalf("alpha was touched: %+v, was %+v", after, before)
 	}
 }
@@ -191,6 +193,7 @@ models:
 virtual_keys:
   - name: tests
     hash: {{KEY_HASH}}
+    permissions: [status]
 `, "{{URL}}", u.URL)
 	}
 	bravo := "{id: bravo, secret: " + rtSecret("bravo") + "}"
@@ -205,7 +208,7 @@ virtual_keys:
 		t.Fatalf("charlie rate limited: %d %s", status, body)
 	}
 	st := rtAdminStatus(t, f)
-	if st.key(t, "p", "alpha").State != "invalid" || st.key(t, "q", "charlie").State != "cooling" || rtKeyIDs(st, "p") != "alpha bravo gone" {
+	if st.key(t, "p", "alpha").State != "invalid" || !rtCooling(st.key(t, "q", "charlie")) || rtKeyIDs(st, "p") != "alpha bravo gone" {
 		t.Fatalf("before the reload: %+v", st)
 	}
 	charlie := st.key(t, "q", "charlie")
@@ -219,7 +222,7 @@ virtual_keys:
 		if rtKeyIDs(st, "p") != "alpha bravo" {
 			t.Fatalf("keys after the reload: %q", rtKeyIDs(st, "p"))
 		}
-		if c := st.key(t, "q", "charlie"); c.State != "cooling" || !c.Until.Equal(*charlie.Until) || c.Recent != charlie.Recent {
+		if c := st.key(t, "q", "charlie"); !rtCooling(c) || !c.Models[0].Until.Equal(charlie.Models[0].Until) || c.Recent != charlie.Recent {
 			t.Fatalf("charlie after the reload: %+v, was %+v", c, charlie)
 		}
 	}
@@ -232,4 +235,10 @@ virtual_keys:
 	u.Reset()
 	rtFreshOK(t, f, "m", 8)
 	rtWant(t, "weights 1:3", u, "bravo=6 new=2")
+}
+
+// rtCooling reports whether the key rests for exactly one upstream model after a rate
+// limit, and for nothing else.
+func rtCooling(k rtKeyStatus) bool {
+	return k.State == "ok" && len(k.Models) == 1 && k.Models[0].State == "cooling"
 }
