@@ -127,9 +127,13 @@ func (rs requests) done(id string, failed error) []gateway.AttemptRecord {
 	}
 	delete(rs, id)
 	if r.open != nil {
-		if failed != nil {
+		var timeout timeoutError
+		switch {
+		case errors.As(failed, &timeout):
+			r.open.TimedOut(failed)
+		case failed != nil:
 			r.open.Failed(failed)
-		} else {
+		default:
 			r.open.ClientGone(errClientGone)
 		}
 		r.open.Close()
@@ -176,15 +180,23 @@ func (g *requestIDs) make() string {
 // "upstream_per_try_timeout", …). It returns nil when nothing says so (a client that went
 // away).
 func (d *downstream) upstreamFailure() error {
-	if d.reshape && d.status >= 500 {
+	details := ""
+	if b, err := proxywasm.GetProperty([]string{"response", "code_details"}); err == nil {
+		details = string(b)
+	}
+	switch {
+	case strings.HasPrefix(details, "upstream_") && strings.Contains(details, "timeout"):
+		// upstream_per_try_timeout, upstream_response_timeout, …
+		return timeoutError("Envoy gave the attempt up: " + details)
+	case d.reshape && d.status >= 500:
 		return errors.New("Envoy answered " + strconv.Itoa(d.status) + " for the attempt")
-	}
-	b, err := proxywasm.GetProperty([]string{"response", "code_details"})
-	if err != nil {
-		return nil
-	}
-	if details := string(b); strings.HasPrefix(details, "upstream_") {
+	case strings.HasPrefix(details, "upstream_"):
 		return errors.New("the attempt ended with " + details)
 	}
 	return nil
 }
+
+// timeoutError is an attempt Envoy gave up on because one of its timeouts ran out.
+type timeoutError string
+
+func (e timeoutError) Error() string { return string(e) }

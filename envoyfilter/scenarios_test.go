@@ -46,12 +46,12 @@ providers:
     type: anthropic
     base_url: {{BASE_URL}}
     keys: [{id: ant-1, secret: sk-ant-scenario-1}, {id: ant-2, secret: sk-ant-scenario-2}]
-models:
+{{FIRST_BYTE}}models:
   - name: claude
     targets: [{provider: anthropic, model: ` + anthropicfake.Model + `}]
 virtual_keys:
   - {name: app, hash: "{{KEY_HASH}}"}
-routing: {max_attempts: 2, backoff: 1ms, max_backoff: 1ms, breaker_failures: 100}
+routing: {max_attempts: {{MAX_ATTEMPTS}}, backoff: 1ms, max_backoff: 1ms, breaker_failures: 100}
 `
 
 const scenarioKey = "sk-franca-scenario-0123456789"
@@ -81,6 +81,21 @@ type scenario struct {
 	// envoyCut is set when the provider cuts a started stream: Envoy resets the client's
 	// stream too, so the client gets the events so far without Franca's error event.
 	envoyCut bool
+	// timeout is set when the provider never answers and the attempt's timeout ends it:
+	// Caddy's first_byte_timeout, Envoy's per-try timeout (Envoy answers its own 504,
+	// which the downstream filter reshapes; its message is Envoy's, so only the status
+	// and the code are compared). Such a scenario makes one attempt.
+	timeout bool
+}
+
+// config returns the scenario's configuration.
+func (sc *scenario) config(baseURL string) string {
+	firstByte, attempts := "", "2"
+	if sc.timeout {
+		firstByte, attempts = "    first_byte_timeout: 200ms\n", "1"
+	}
+	return strings.NewReplacer("{{BASE_URL}}", baseURL, "{{KEY_HASH}}", config.HashKey(scenarioKey),
+		"{{FIRST_BYTE}}", firstByte, "{{MAX_ATTEMPTS}}", attempts).Replace(scenarioConfig)
 }
 
 var hang = fake.Reply{Hijack: true}
@@ -115,6 +130,8 @@ func scenarios() []scenario {
 			record: "200 client_gone usage=25/1 | ant-1 200 client_gone 25/1"},
 		{name: "client leaves before the answer", replies: []fake.Reply{hang}, client: beforeAnswer,
 			record: "499 client_gone | ant-1 0 client_gone"},
+		{name: "no answer in time", replies: []fake.Reply{hang}, status: 504, timeout: true,
+			record: "504 timeout code=upstream_timeout | ant-1 0 timeout"},
 	}
 }
 
@@ -149,6 +166,10 @@ func TestScenariosAgree(t *testing.T) {
 					// Envoy resets the client's stream when the upstream's breaks: no
 					// error event can follow the events already sent.
 					want.body = want.body[:strings.LastIndex(want.body, "data: {\"error\"")]
+				}
+				if sc.timeout {
+					// Envoy's own 504, reshaped: the same status and code, Envoy's message.
+					want.body, e.body = errorCodeOf(want.body), errorCodeOf(e.body)
 				}
 				if e.status != want.status || e.contentType != want.contentType || e.body != want.body {
 					t.Errorf("envoy gave the client\n  %d %s %q\ncaddy gave\n  %d %s %q", e.status, e.contentType, e.body, want.status, want.contentType, want.body)
@@ -225,7 +246,7 @@ func runCaddy(t *testing.T, sc scenario) outcome {
 
 	dir := t.TempDir()
 	cfgPath, logPath := filepath.Join(dir, "franca.yaml"), filepath.Join(dir, "caddy.log")
-	yaml := strings.NewReplacer("{{BASE_URL}}", "http://"+ln.Addr().String(), "{{KEY_HASH}}", config.HashKey(scenarioKey)).Replace(scenarioConfig)
+	yaml := sc.config("http://" + ln.Addr().String())
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -368,15 +389,14 @@ func caddyRecord(t *testing.T, logPath string) string {
 // policy retries (5xx, 429), up to the scenario's replies.
 func runEnvoy(t *testing.T, r workerRunner, sc scenario) outcome {
 	t.Helper()
-	cfg := strings.NewReplacer("{{BASE_URL}}", "https://api.anthropic.com", "{{KEY_HASH}}", config.HashKey(scenarioKey)).Replace(scenarioConfig)
-	w := startWorkers(t, r, 1, []byte(cfg), oneWorker...)
+	w := startWorkers(t, r, 1, []byte(sc.config("https://api.anthropic.com")), oneWorker...)
 	q := request{method: "POST", path: "/v1/chat/completions", body: sc.requestBody(),
 		header: [][2]string{{"authorization", "Bearer " + scenarioKey}, {"content-type", "application/json"}}}
 	id, fwd, local := w.open(t, 0, q)
 	if local != nil {
 		t.Fatalf("local reply %d %s", local.status, local.body)
 	}
-	var final *reply
+	var final, envoyOwn *reply
 	var details string
 	for i, rep := range sc.replies {
 		w.at(t, 1, fwd, "anthropic")
@@ -385,7 +405,13 @@ func runEnvoy(t *testing.T, r workerRunner, sc scenario) outcome {
 			t.Fatalf("attempt %d: local reply %d %s", i+1, local.status, local.body)
 		}
 		if rep.Hijack && len(rep.Chunks) == 0 {
-			details = "downstream_remote_disconnect" // the client leaves while the provider is silent
+			if sc.timeout {
+				// The per-try timeout runs out: Envoy answers 504 itself.
+				details = "upstream_per_try_timeout"
+				envoyOwn = &reply{status: 504, header: [][2]string{{":status", "504"}, {"content-type", "text/plain"}}, body: []byte("upstream request timeout")}
+			} else {
+				details = "downstream_remote_disconnect" // the client leaves while the provider is silent
+			}
 			break
 		}
 		chunks := rep.Chunks
@@ -410,6 +436,12 @@ func runEnvoy(t *testing.T, r workerRunner, sc scenario) outcome {
 	w.m.active = 0
 	if final != nil {
 		w.host.CallOnResponseHeaders(id, final.header, false)
+	}
+	if envoyOwn != nil {
+		// Envoy's own answer passes through the downstream filter, which reshapes it.
+		w.host.CallOnResponseHeaders(id, envoyOwn.header, false)
+		w.host.CallOnResponseBody(id, envoyOwn.body, true)
+		final = &reply{status: envoyOwn.status, header: w.host.GetCurrentResponseHeaders(id), body: w.host.GetCurrentResponseBody(id)}
 	}
 	if err := w.host.SetProperty([]string{"response", "code_details"}, []byte(details)); err != nil {
 		t.Fatal(err)
@@ -439,4 +471,15 @@ func scenarioPort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// errorCodeOf returns the code of an OpenAI-shaped error body.
+func errorCodeOf(body string) string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	json.Unmarshal([]byte(body), &e)
+	return "code " + e.Error.Code
 }
