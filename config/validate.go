@@ -50,24 +50,30 @@ func (v *validator) validate(c *Config) {
 	}
 }
 
+// name checks the name of list[i], at path: required, made of letters, digits, '.', '_'
+// and '-', and unique in the list; byName collects the index of each name.
+func (v *validator) name(path, list, name string, i int, byName map[string]int) {
+	switch {
+	case name == "":
+		v.errs.add(path+".name", "required")
+	case !validName(name):
+		v.errs.add(path+".name", quote(name)+" may only contain letters, digits, '.', '_' and '-'")
+	default:
+		if first, dup := byName[name]; dup {
+			v.errs.add(path+".name", quote(name)+" is already the name of "+list+"["+strconv.Itoa(first)+"]")
+		} else {
+			byName[name] = i
+		}
+	}
+}
+
 // providers checks the providers and returns the index of each by name.
 func (v *validator) providers(ps []Provider) map[string]int {
 	byName := make(map[string]int, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		path := joinIndex("providers", i)
-		switch {
-		case p.Name == "":
-			v.errs.add(path+".name", "required")
-		case !validName(p.Name):
-			v.errs.add(path+".name", quote(p.Name)+" may only contain letters, digits, '.', '_' and '-'")
-		default:
-			if first, dup := byName[p.Name]; dup {
-				v.errs.add(path+".name", quote(p.Name)+" is already the name of providers["+strconv.Itoa(first)+"]")
-			} else {
-				byName[p.Name] = i
-			}
-		}
+		v.name(path, "providers", p.Name, i, byName)
 		v.provider(p, path)
 	}
 	return byName
@@ -260,18 +266,7 @@ func (v *validator) policies(ps []Policy, keys, models map[string]int) {
 	for i := range ps {
 		p := &ps[i]
 		path := joinIndex("policies", i)
-		switch {
-		case p.Name == "":
-			v.errs.add(path+".name", "required")
-		case !validName(p.Name):
-			v.errs.add(path+".name", quote(p.Name)+" may only contain letters, digits, '.', '_' and '-'")
-		default:
-			if first, dup := names[p.Name]; dup {
-				v.errs.add(path+".name", quote(p.Name)+" is already the name of policies["+strconv.Itoa(first)+"]")
-			} else {
-				names[p.Name] = i
-			}
-		}
+		v.name(path, "policies", p.Name, i, names)
 		if p.Type == "" {
 			v.errs.add(path+".type", "required")
 		}

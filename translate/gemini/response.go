@@ -7,6 +7,7 @@ import (
 
 	"github.com/franca-gw/franca/translate"
 	"github.com/franca-gw/franca/translate/jsonx"
+	"github.com/franca-gw/franca/translate/openaisse"
 	"github.com/franca-gw/franca/translate/schema"
 )
 
@@ -101,7 +102,7 @@ func (tr *Translator) Response(body []byte, req *schema.ChatRequest, t *translat
 	if r.UsageMetadata != nil {
 		u = r.UsageMetadata.usage()
 		b = append(b, `,"usage":`...)
-		b = appendUsage(b, u)
+		b = openaisse.AppendUsage(b, u)
 	}
 	return append(b, '}'), u, nil
 }

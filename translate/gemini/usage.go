@@ -2,8 +2,6 @@ package gemini
 
 import (
 	"github.com/franca-gw/franca/translate/schema"
-
-	"github.com/franca-gw/franca/translate/jsonx"
 )
 
 // usageMeta is Gemini's usageMetadata.
@@ -47,21 +45,6 @@ func (b *usageBuf) set(m *usageMeta) *schema.Usage {
 		CompletionTokensDetails: &b.ctd,
 	}
 	return &b.u
-}
-
-// appendUsage writes an OpenAI usage object with both details objects.
-func appendUsage(b []byte, u *schema.Usage) []byte {
-	b = append(b, `{"prompt_tokens":`...)
-	b = jsonx.AppendInt(b, u.PromptTokens)
-	b = append(b, `,"completion_tokens":`...)
-	b = jsonx.AppendInt(b, u.CompletionTokens)
-	b = append(b, `,"total_tokens":`...)
-	b = jsonx.AppendInt(b, u.TotalTokens)
-	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
-	b = jsonx.AppendInt(b, u.CachedTokens())
-	b = append(b, `},"completion_tokens_details":{"reasoning_tokens":`...)
-	b = jsonx.AppendInt(b, u.ReasoningTokens())
-	return append(b, "}}"...)
 }
 
 // finishReason maps a Gemini finishReason to OpenAI's. toolCalls tells whether the
