@@ -49,6 +49,7 @@ type Exchange struct {
 	lastErr    *Reply
 	broken     bool // the answer's stream ended in an error
 	records    []AttemptRecord
+	recordBuf  [1]AttemptRecord // room for the usual single attempt's record
 	// The admit phase's state while a policy waits for store operations.
 	call    *Call
 	pending []store.Op

@@ -259,6 +259,9 @@ func (a *Attempt) record(o keypool.Outcome) {
 		r.Usage = a.x.usage
 	}
 	a.rec = r
+	if a.x.records == nil {
+		a.x.records = a.x.recordBuf[:0]
+	}
 	a.x.records = append(a.x.records, r)
 }
 
@@ -271,6 +274,9 @@ func (a *Attempt) Record() (r AttemptRecord, ok bool) { return a.rec, a.done }
 // answered is the last one added; its usage becomes the request's when the exchange has
 // none of its own.
 func (x *Exchange) AddAttempt(r AttemptRecord) {
+	if x.records == nil {
+		x.records = x.recordBuf[:0]
+	}
 	x.records = append(x.records, r)
 	if r.Usage != nil {
 		x.usage = r.Usage

@@ -46,11 +46,11 @@ const (
 // or hands out upstream attempts with Next. It is Authenticate followed by the caller's
 // Handle, for adapters that have the whole request at once.
 func (g *Gateway) Handle(r *Request) *Exchange {
-	c, reply := g.Authenticate(r.Header, r.Now)
-	if reply != nil {
-		return &Exchange{Reply: reply, created: r.Now.Unix()}
+	vk, err := g.authenticate(r.Header, r.Now)
+	if err != nil {
+		return &Exchange{Reply: errorReply(err), created: r.Now.Unix()}
 	}
-	return c.Handle(r)
+	return g.route(vk, r, true)
 }
 
 // Caller is a client whose virtual key Authenticate accepted. Its Handle is the step that
@@ -238,9 +238,13 @@ func (g *Gateway) routeChat(x *Exchange, vk *virtualKey, r *Request) {
 		return
 	}
 	for i := range req.Messages {
-		param := "messages[" + strconv.Itoa(i) + "].role"
-		switch role := req.Messages[i].Role; role {
+		role := req.Messages[i].Role
+		switch role {
 		case "system", "developer", "user", "assistant", "tool", "function":
+			continue
+		}
+		param := "messages[" + strconv.Itoa(i) + "].role"
+		switch role {
 		case "":
 			x.fail(&translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "missing_required_parameter",
 				Param: param, Message: "Missing required parameter: '" + param + "'."})
