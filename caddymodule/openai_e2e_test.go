@@ -9,19 +9,17 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
+	"github.com/franca-gw/franca/internal/caddytest"
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/openaifake"
 )
@@ -289,40 +287,9 @@ func oaEvents(t *testing.T, body string) []string {
 // test's first request.)
 func oaStartLogged(t *testing.T, yaml string) (*franca, func(n int) []map[string]any) {
 	t.Helper()
-	dir := t.TempDir()
-	cfgPath, logPath := filepath.Join(dir, "franca.yaml"), filepath.Join(dir, "caddy.log")
-	yaml = strings.ReplaceAll(yaml, "{{KEY_HASH}}", testHash())
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port, admin := freePort(t), freePort(t)
-	caddyfile := fmt.Sprintf(`{
-	admin 127.0.0.1:%d
-	auto_https off
-	persist_config off
-	storage file_system %s
-	log {
-		output file %s
-		format json
-		level INFO
-	}
-}
-http://127.0.0.1:%d {
-	franca /v1/* {
-		config %s
-	}
-}
-`, admin, filepath.Join(dir, "data"), logPath, port, cfgPath)
-	cfgJSON, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), nil)
-	if err != nil {
-		t.Fatalf("adapt Caddyfile: %v", err)
-	}
-	if err := caddy.Load(cfgJSON, true); err != nil {
-		t.Fatalf("start caddy: %v", err)
-	}
-	t.Cleanup(func() { caddy.Stop() })
-	waitListening(t, port)
-	f := &franca{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
+	site := caddytest.Adapt(t, strings.ReplaceAll(yaml, "{{KEY_HASH}}", testHash()), true)
+	site.Start(t)
+	f, logPath := siteOf(site), site.LogPath
 	return f, func(n int) []map[string]any {
 		t.Helper()
 		deadline := time.Now().Add(3 * time.Second)

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,13 +19,10 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
-	_ "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
-	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
-	_ "github.com/franca-gw/franca/caddymodule"
 	"github.com/franca-gw/franca/config"
 	"github.com/franca-gw/franca/gateway"
+	"github.com/franca-gw/franca/internal/caddytest"
 	"github.com/franca-gw/franca/internal/fake"
 	"github.com/franca-gw/franca/internal/fake/anthropicfake"
 	"github.com/franca-gw/franca/translate/schema"
@@ -244,43 +240,13 @@ func runCaddy(t *testing.T, sc scenario) outcome {
 	go up.Serve(ln)
 	defer up.Close()
 
-	dir := t.TempDir()
-	cfgPath, logPath := filepath.Join(dir, "franca.yaml"), filepath.Join(dir, "caddy.log")
-	yaml := sc.config("http://" + ln.Addr().String())
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port, admin := scenarioPort(t), scenarioPort(t)
-	caddyfile := fmt.Sprintf(`{
-	admin 127.0.0.1:%d
-	auto_https off
-	persist_config off
-	storage file_system %s
-	log {
-		output file %s
-		format json
-		level INFO
-	}
-}
-http://127.0.0.1:%d {
-	bind 127.0.0.1
-	franca /v1/* {
-		config %s
-	}
-}
-`, admin, filepath.Join(dir, "data"), logPath, port, cfgPath)
-	cfgJSON, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), nil)
-	if err != nil {
-		t.Fatalf("adapt Caddyfile: %v", err)
-	}
-	if err := caddy.Load(cfgJSON, true); err != nil {
-		t.Fatalf("start caddy: %v", err)
-	}
+	site := caddytest.Adapt(t, sc.config("http://"+ln.Addr().String()), true)
+	site.Start(t)
 	defer caddy.Stop()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://127.0.0.1:%d/v1/chat/completions", port), strings.NewReader(sc.requestBody()))
+	req, _ := http.NewRequestWithContext(ctx, "POST", site.URL+"/v1/chat/completions", strings.NewReader(sc.requestBody()))
 	req.Header.Set("Authorization", "Bearer "+scenarioKey)
 	req.Header.Set("Content-Type", "application/json")
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -321,7 +287,7 @@ http://127.0.0.1:%d {
 		<-done
 		<-gone
 	}
-	out.record = caddyRecord(t, logPath)
+	out.record = caddyRecord(t, site.LogPath)
 	return out
 }
 
@@ -461,16 +427,6 @@ func runEnvoy(t *testing.T, r workerRunner, sc scenario) outcome {
 
 func usageOf(prompt, completion int) *schema.Usage {
 	return &schema.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
-}
-
-func scenarioPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // errorCodeOf returns the code of an OpenAI-shaped error body.
