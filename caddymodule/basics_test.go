@@ -205,3 +205,16 @@ virtual_keys:
 		}
 	}
 }
+
+// TestCaseVariantModelRefused: a key limited to one model cannot name another in a
+// member that differs from "model" by case only: the provider would read that member,
+// Franca refuses it.
+func TestCaseVariantModelRefused(t *testing.T) {
+	f := start(t, basicConfig)
+	status, _, body := f.do(t, "POST", "/v1/chat/completions", "sk-limited", "application/json",
+		`{"MODEL":"mock-embed","model":"mock-chat","messages":[{"role":"user","content":"hi"}]}`)
+	want := `{"error":{"message":"Unrecognized request argument supplied: MODEL (parameter names are case-sensitive)","type":"invalid_request_error","param":"MODEL","code":"unknown_parameter"}}`
+	if status != 400 || body != want {
+		t.Fatalf("%d %s\nwant 400 %s", status, body, want)
+	}
+}

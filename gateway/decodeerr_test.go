@@ -42,7 +42,7 @@ var decodeErrorCases = []struct {
 	{"model number", `{"model":5,"messages":[]}`,
 		`{"error":{"message":"Invalid type for 'model': expected a string, but got an integer instead.","type":"invalid_request_error","param":"model","code":"invalid_type"}}`},
 	{"model folded", `{"MODEL":["m"]}`,
-		`{"error":{"message":"Invalid type for 'model': expected a string, but got an array instead.","type":"invalid_request_error","param":"model","code":"invalid_type"}}`},
+		`{"error":{"message":"Unrecognized request argument supplied: MODEL (parameter names are case-sensitive)","type":"invalid_request_error","param":"MODEL","code":"unknown_parameter"}}`},
 	{"stream string", `{"model":"m","stream":"true"}`,
 		`{"error":{"message":"Invalid type for 'stream': expected a boolean, but got a string instead.","type":"invalid_request_error","param":"stream","code":"invalid_type"}}`},
 	{"stream options", `{"stream_options":true}`,
@@ -311,4 +311,23 @@ func FuzzDecodeErrors(f *testing.F) {
 			checkWording(t, body, e)
 		}
 	})
+}
+
+// TestCaseVariantParameters: a parameter named in another case is refused, not read as
+// the parameter: the provider gets the body as written and would read the other member.
+func TestCaseVariantParameters(t *testing.T) {
+	g := newGateway(t)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/v1/chat/completions", `{"MODEL":"o1-pro","model":"mock-chat","messages":[{"role":"user","content":"hi"}]}`,
+			`{"error":{"message":"Unrecognized request argument supplied: MODEL (parameter names are case-sensitive)","type":"invalid_request_error","param":"MODEL","code":"unknown_parameter"}}`},
+		{"/v1/chat/completions", `{"model":"mock-chat","Messages":[{"role":"user","content":"hi"}]}`,
+			`{"error":{"message":"Unrecognized request argument supplied: Messages (parameter names are case-sensitive)","type":"invalid_request_error","param":"Messages","code":"unknown_parameter"}}`},
+		{"/v1/embeddings", `{"model":"gpt","Model":"x","input":"a"}`,
+			`{"error":{"message":"Unrecognized request argument supplied: Model (parameter names are case-sensitive)","type":"invalid_request_error","param":"Model","code":"unknown_parameter"}}`},
+	} {
+		x := g.Handle(post(tc.path, tc.body))
+		if x.Reply == nil || x.Reply.Status != 400 || string(x.Reply.Body) != tc.want {
+			t.Errorf("%s: %+v\nwant 400 %s", tc.body, x.Reply, tc.want)
+		}
+	}
 }

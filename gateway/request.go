@@ -295,6 +295,9 @@ func decodeBody(body []byte, v any, s *shape) *translate.Error {
 		return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_json",
 			Message: "We could not parse the JSON body of your request: " + se.Error() + " (at byte " + strconv.FormatInt(se.Offset, 10) + ")"}
 	}
+	if e := s.caseVariant(body); e != nil {
+		return e
+	}
 	// The shape is stricter than encoding/json (raw members that must be objects), so
 	// it is walked on success too.
 	if e := s.walk(body, ""); e != nil {

@@ -339,3 +339,32 @@ func invalidValue(path, expected string, v []byte) *translate.Error {
 	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "invalid_value", Param: path,
 		Message: "Invalid value for '" + path + "': " + expected + ", but got " + string(v) + " instead."}
 }
+
+// caseVariant refuses a top-level member whose name is a known parameter's in another
+// case ("MODEL"). encoding/json would take it for the parameter, while the provider, which
+// gets the body as the client wrote it, would not: {"MODEL":"o1-pro","model":"cheap"}
+// must not be checked as one model and run as another. OpenAI's parameter names are
+// case-sensitive; so is Franca.
+func (s *shape) caseVariant(body []byte) *translate.Error {
+	if len(s.members) == 0 {
+		return nil
+	}
+	var bad string
+	var scratch [64]byte
+	jsonx.EachMember(body, func(m jsonx.Member) bool {
+		name := m.Name(body, scratch[:0])
+		for i := range s.members {
+			known := s.members[i].name
+			if string(name) != known && strings.EqualFold(string(name), known) {
+				bad = string(name)
+				return false
+			}
+		}
+		return true
+	})
+	if bad == "" {
+		return nil
+	}
+	return &translate.Error{Status: 400, Type: translate.TypeInvalidRequest, Code: "unknown_parameter", Param: bad,
+		Message: "Unrecognized request argument supplied: " + bad + " (parameter names are case-sensitive)"}
+}
