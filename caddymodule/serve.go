@@ -430,6 +430,7 @@ func (h *Handler) log(rec *record) {
 // with the fields of gateway.AttemptRecord.
 type attemptRecords []gateway.AttemptRecord
 
+// MarshalLogArray writes each attempt as an object.
 func (as attemptRecords) MarshalLogArray(enc zapcore.ArrayEncoder) error {
 	for i := range as {
 		if err := enc.AppendObject(attemptRecord{&as[i]}); err != nil {
@@ -439,8 +440,10 @@ func (as attemptRecords) MarshalLogArray(enc zapcore.ArrayEncoder) error {
 	return nil
 }
 
+// attemptRecord writes one attempt's record into the log line.
 type attemptRecord struct{ *gateway.AttemptRecord }
 
+// MarshalLogObject writes the record's fields, usage as token counts.
 func (a attemptRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("provider", a.Provider)
 	enc.AddString("upstream_model", a.Model)

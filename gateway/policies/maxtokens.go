@@ -44,6 +44,7 @@ func newMaxOutputTokens(options []byte) (gateway.Policy, error) {
 	return &maxOutputTokens{limit: *o.Limit, required: o.Required}, nil
 }
 
+// Admit refuses a chat request over the limit, or without one when it is required.
 func (p *maxOutputTokens) Admit(c *gateway.Call) gateway.Decision {
 	if c.Chat == nil {
 		return gateway.Continue()
