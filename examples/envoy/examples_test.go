@@ -69,6 +69,14 @@ func TestBrokenExamplesFail(t *testing.T) {
 			fs := list(o["http_filters"])
 			o["http_filters"] = []any{fs[1], fs[0]}
 		}, "upstream_codec"},
+		{"ALPN cluster without a TLS default socket", "envoy.yaml", func(doc any) {
+			delete(clusterNamed(doc, "anthropic+openai"), "transport_socket")
+		}, "needs a TLS transport_socket as the cluster's default"},
+		{"ALPN cluster with a plain socket match", "envoy.yaml", func(doc any) {
+			m := list(clusterNamed(doc, "anthropic+openai")["transport_socket_matches"])[1].(map[string]any)
+			m["transport_socket"] = map[string]any{"name": "envoy.transport_sockets.raw_buffer", "typed_config": map[string]any{
+				"@type": "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"}}
+		}, "needs TLS on transport_socket_matches"},
 		{"failover priorities swapped", "envoy.yaml", func(doc any) {
 			eps := list(at(clusterNamed(doc, "anthropic+openai"), "load_assignment", "endpoints"))
 			eps[0].(map[string]any)["priority"], eps[1].(map[string]any)["priority"] = 1, 0
@@ -85,7 +93,7 @@ func TestBrokenExamplesFail(t *testing.T) {
 		{"no transport socket for a host", "envoy.yaml", func(doc any) {
 			cl := clusterNamed(doc, "anthropic+openai")
 			cl["transport_socket_matches"] = list(cl["transport_socket_matches"])[:1]
-		}, "no transport socket matches host api.openai.com"},
+		}, `sni "api.anthropic.com" but the endpoint is "api.openai.com"`}, // the cluster's default socket takes an unmatched host
 		{"cluster pointing at another provider's host", "envoy.yaml", func(doc any) {
 			ep := list(at(list(at(clusterNamed(doc, "gemini"), "load_assignment", "endpoints"))[0], "lb_endpoints"))[0]
 			at(ep, "endpoint", "address", "socket_address").(map[string]any)["address"] = "api.openai.com"

@@ -38,6 +38,7 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/priority/previous_priorities/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/raw_buffer/v3"
 
 	"github.com/franca-gw/franca/config"
 )
@@ -387,6 +388,9 @@ func (c *checker) bootstrap(doc any, ecds map[string]*corev3.TypedExtensionConfi
 		if !c.unpack(where, opts, &hpo) {
 			continue
 		}
+		if hpo.GetAutoConfig() != nil {
+			c.alpnSockets(where, cl)
+		}
 		filters := hpo.GetHttpFilters()
 		if len(filters) == 0 {
 			continue
@@ -579,6 +583,28 @@ func (c *checker) tls(where string, cl *clusterv3.Cluster) {
 			if tc.GetSni() != host {
 				c.errorf("%s: sni %q but the endpoint is %q", where, tc.GetSni(), host)
 			}
+		}
+	}
+}
+
+// alpnSockets checks a cluster whose HttpProtocolOptions use auto_config (the protocol
+// chosen by ALPN): Envoy refuses such a cluster unless its default transport socket and
+// every socket of its transport_socket_matches support ALPN (ClusterImplBase's
+// constructor, source/common/upstream/upstream_impl.cc: "ALPN configured for cluster …
+// which has a non-ALPN transport socket", and "… non-ALPN transport socket matcher").
+// The default is the cluster's transport_socket, raw_buffer when it is unset, even when
+// every endpoint matches a TLS socket of transport_socket_matches.
+func (c *checker) alpnSockets(where string, cl *clusterv3.Cluster) {
+	isTLS := func(ts *corev3.TransportSocket) bool {
+		var tc tlsv3.UpstreamTlsContext
+		return ts != nil && ts.GetTypedConfig().MessageIs(&tc)
+	}
+	if !isTLS(cl.GetTransportSocket()) {
+		c.errorf("%s: auto_config (ALPN) needs a TLS transport_socket as the cluster's default, not raw_buffer: Envoy refuses \"ALPN configured for cluster %s which has a non-ALPN transport socket\"", where, cl.GetName())
+	}
+	for _, m := range cl.GetTransportSocketMatches() {
+		if !isTLS(m.GetTransportSocket()) {
+			c.errorf("%s: auto_config (ALPN) needs TLS on transport_socket_matches %q too: Envoy refuses a non-ALPN transport socket matcher", where, m.GetName())
 		}
 	}
 }
