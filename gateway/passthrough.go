@@ -3,9 +3,6 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"mime"
-	"mime/multipart"
 	"strconv"
 	"strings"
 
@@ -20,9 +17,6 @@ type passRequest struct {
 	query  string
 	header translate.HeaderGetter
 }
-
-// maxFormModel is the longest model name read from a multipart form.
-const maxFormModel = 1024
 
 // routePassthrough handles OpenAI endpoints Franca forwards without translating. A request
 // naming a model (a JSON body's "model", a multipart form's "model" field) goes to that
@@ -112,7 +106,7 @@ func bodyModel(contentType string, body []byte, restricted bool) (string, *trans
 		return formModel(body, boundary)
 	case translate.BodyOther:
 		if restricted {
-			mt, _, _ := mime.ParseMediaType(contentType)
+			mt, _, _ := translate.ParseMediaType(contentType)
 			if mt == "" {
 				mt = strings.TrimSpace(contentType)
 			}
@@ -162,59 +156,6 @@ func jsonModel(body []byte) (string, *translate.Error) {
 	}
 	s, _ := jsonx.AppendUnquoted(nil, model)
 	return string(s), nil
-}
-
-// formModel returns the "model" field of a multipart/form-data body. A body that does not
-// read as a form, a part that is not a form-data field, a model field given twice (or as
-// "Model" …), in a transfer encoding or over maxFormModel bytes is refused, so that the
-// model Franca checks is the one the upstream's form reader would see.
-func formModel(body []byte, boundary string) (string, *translate.Error) {
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	var (
-		model string
-		found bool
-	)
-	for parts := 0; ; parts++ {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			if parts == 0 {
-				return "", badForm("it has no parts")
-			}
-			return model, nil
-		}
-		if err != nil {
-			return "", badForm(unbounded(boundary))
-		}
-		disposition, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
-		if err != nil || disposition != "form-data" || params["name"] == "" {
-			return "", badForm("part " + strconv.Itoa(parts+1) + " is not a form-data field (Content-Disposition: form-data; name=\"…\")")
-		}
-		name := params["name"]
-		if !strings.EqualFold(name, "model") {
-			continue
-		}
-		switch {
-		case name != "model":
-			return "", translate.BadRequest("model", "unknown form field "+strconv.Quote(name)+": the model is given as \"model\"")
-		case found:
-			return "", translate.BadRequest("model", "model is given more than once")
-		case p.Header.Get("Content-Transfer-Encoding") != "":
-			return "", translate.BadRequest("model", "the model field must not have a Content-Transfer-Encoding")
-		}
-		b, err := io.ReadAll(io.LimitReader(p, maxFormModel+1))
-		if err != nil {
-			return "", badForm(unbounded(boundary))
-		}
-		if len(b) > maxFormModel {
-			return "", translate.BadRequest("model", "model is longer than "+strconv.Itoa(maxFormModel)+" bytes")
-		}
-		model, found = string(b), true
-	}
-}
-
-// unbounded explains a body that does not follow its boundary.
-func unbounded(boundary string) string {
-	return "it is not a sequence of parts delimited by --" + boundary + " and closed by --" + boundary + "--"
 }
 
 // badForm is the error for a multipart/form-data body that cannot be read.

@@ -1,9 +1,6 @@
 package translate
 
-import (
-	"mime"
-	"strings"
-)
+import "strings"
 
 // BodyKind is how a request body that Franca forwards without translating is read.
 type BodyKind int
@@ -37,12 +34,11 @@ func KindOf(contentType string, body []byte) (kind BodyKind, boundary string) {
 	if len(body) == 0 {
 		return BodyEmpty, ""
 	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		// A malformed parameter list: the media type still says what the body claims to be,
-		// but no boundary is trusted.
-		mt, _, _ = strings.Cut(contentType, ";")
-		mt, params = strings.ToLower(strings.TrimSpace(mt)), nil
+	// A malformed parameter list: the media type still says what the body claims to be,
+	// but no boundary is trusted.
+	mt, params, ok := ParseMediaType(contentType)
+	if !ok {
+		params = nil
 	}
 	switch {
 	case mt == "multipart/form-data" && params["boundary"] != "":

@@ -1,10 +1,13 @@
+//go:build !wasip1
+
 package openai
 
 import (
 	"bytes"
 	"io"
-	"mime"
 	"mime/multipart"
+
+	"github.com/franca-gw/franca/translate"
 )
 
 // setFormField returns a multipart/form-data body with the value of the form field name
@@ -12,8 +15,8 @@ import (
 // false when the body is not multipart, has no such field, or cannot be read; the caller
 // then forwards it unchanged.
 func setFormField(contentType string, body []byte, name, value string) (out []byte, ok bool) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+	mt, params, ok := translate.ParseMediaType(contentType)
+	if !ok || mt != "multipart/form-data" || params["boundary"] == "" {
 		return nil, false
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/franca-gw/franca/translate"
@@ -84,6 +86,9 @@ func TestPassthrough(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if runtime.GOOS == "wasip1" && strings.Contains(tc.name, "multipart model rewritten") {
+				t.Skip("the Envoy filter's build does not rewrite forms (multipart_wasip1.go)")
+			}
 			tr := translatorFor(t, tc.family)
 			var hg translate.HeaderGetter
 			if tc.header != nil {
