@@ -69,6 +69,9 @@ func TestBrokenExamplesFail(t *testing.T) {
 			fs := list(o["http_filters"])
 			o["http_filters"] = []any{fs[1], fs[0]}
 		}, "upstream_codec"},
+		{"headers pause without allow_on_headers_stop_iteration", "envoy.yaml", func(doc any) {
+			delete(downstreamWasm(doc), "allow_on_headers_stop_iteration")
+		}, "allow_on_headers_stop_iteration is not true"},
 		{"ALPN cluster without a TLS default socket", "envoy.yaml", func(doc any) {
 			delete(clusterNamed(doc, "anthropic+openai"), "transport_socket")
 		}, "needs a TLS transport_socket as the cluster's default"},

@@ -226,6 +226,13 @@ func (c *checker) wasmPlugin(where, filter string, w *wasmfilterv3.Wasm, wantRoo
 	if filter != "" && filter != p.root {
 		c.errorf("%s: filter %q runs root %q: name the filter after its root", where, filter, p.root)
 	}
+	if !pc.GetAllowOnHeadersStopIteration().GetValue() {
+		// Both roots pause on the request headers until the body is there. Without the
+		// knob, Envoy (source/extensions/common/wasm/context.cc reads it, default false)
+		// lets proxy-wasm-cpp-host turn that pause into StopAllIterationAndWatermark,
+		// and Envoy never calls the body callbacks: every request with a body hangs.
+		c.errorf("%s: allow_on_headers_stop_iteration is not true: a request with a body would hang (Envoy ≥ 1.35)", where)
+	}
 	if rt := pc.GetVmConfig().GetRuntime(); rt != "envoy.wasm.runtime.v8" {
 		c.errorf("%s: vm_config.runtime %q: franca.wasm is built for envoy.wasm.runtime.v8", where, rt)
 	}
