@@ -165,14 +165,15 @@ func (u *upstream) translate(body []byte) types.Action {
 
 // keepHeader says which of the client's header fields go on to the provider besides the
 // translator's own: request ids and trace context. The rest (the client's SDK headers,
-// Accept-Encoding, which could bring a compressed answer the translators cannot read)
-// stays behind, as with the Caddy module's fresh upstream request.
+// Accept-Encoding, which could bring a compressed answer the translators cannot read,
+// and Envoy's own x-envoy-* fields, which say how this proxy is set up) stays behind,
+// as with the Caddy module's fresh upstream request.
 func keepHeader(name string) bool {
 	switch name {
 	case "x-request-id", "traceparent", "tracestate", "b3":
 		return true
 	}
-	return strings.HasPrefix(name, "x-envoy-") || strings.HasPrefix(name, "x-b3-")
+	return strings.HasPrefix(name, "x-b3-")
 }
 
 // splitURL splits an absolute URL into scheme, authority and path with query.

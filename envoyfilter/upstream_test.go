@@ -64,7 +64,8 @@ func TestTranslatedChat(t *testing.T) {
 				}
 				body += "}"
 				q := chatRequest(body)
-				q.header = append(q.header, [2]string{"x-request-id", "req-42"}, [2]string{"user-agent", "OpenAI/Python 1.99.0"}, [2]string{"accept-encoding", "gzip"})
+				q.header = append(q.header, [2]string{"x-request-id", "req-42"}, [2]string{"user-agent", "OpenAI/Python 1.99.0"}, [2]string{"accept-encoding", "gzip"},
+					[2]string{"x-envoy-expected-rq-timeout-ms", "15000"}, [2]string{"x-envoy-original-path", "/v1/chat/completions"})
 				got, sent, answer := roundTrip(t, r, q)
 				if sent == nil {
 					t.Fatalf("answered locally: %d %s", got.status, got.body)
@@ -106,6 +107,11 @@ func checkSent(t *testing.T, sent *fake.Recorded, authority, path string) {
 	}
 	if sent.Header.Get("x-request-id") != "req-42" {
 		t.Errorf("x-request-id not kept: %v", sent.Header)
+	}
+	for name := range sent.Header {
+		if strings.HasPrefix(strings.ToLower(name), "x-envoy-") {
+			t.Errorf("%s reaches the provider: %v", name, sent.Header)
+		}
 	}
 	if cl := sent.Header.Get("content-length"); cl != itoa(len(sent.Body)) {
 		t.Errorf("content-length %q for %d bytes", cl, len(sent.Body))
