@@ -58,7 +58,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 		x.Resume(h.store.Do(r.Context(), ops))
 	}
 	for a := x.Next(); a != nil; a = x.Next() {
-		rec.a = a
 		if a.Reply != nil {
 			rec.status = a.Reply.Status
 			writeReply(w, a.Reply)
@@ -379,7 +378,6 @@ func scrub(err error) error {
 type record struct {
 	start  time.Time
 	x      *gateway.Exchange
-	a      *gateway.Attempt
 	status int
 	err    error
 }

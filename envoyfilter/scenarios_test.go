@@ -48,6 +48,7 @@ providers:
 virtual_keys:
   - {name: app, hash: "{{KEY_HASH}}"}
 routing: {max_attempts: {{MAX_ATTEMPTS}}, backoff: 1ms, max_backoff: 1ms, breaker_failures: 100}
+policies: [{name: cap, type: max_output_tokens, options: {limit: 1000}}]
 `
 
 const scenarioKey = "sk-franca-scenario-0123456789"
@@ -70,6 +71,8 @@ type scenario struct {
 	// has gone.
 	replies []fake.Reply
 	client  leave
+	// maxTokens is the request's max_tokens; 0 means 64.
+	maxTokens int
 	// status is the client's status (when it stays).
 	status int
 	// record is the request's record, in recordLine's form.
@@ -126,6 +129,8 @@ func scenarios() []scenario {
 			record: "200 client_gone usage=25/1 | ant-1 200 client_gone 25/1"},
 		{name: "client leaves before the answer", replies: []fake.Reply{hang}, client: beforeAnswer,
 			record: "499 client_gone | ant-1 0 client_gone"},
+		{name: "refused by a policy", maxTokens: 5000, status: 400,
+			record: "400 refused code=invalid_value policy=cap"},
 		{name: "no answer in time", replies: []fake.Reply{hang}, status: 504, timeout: true,
 			record: "504 timeout code=upstream_timeout | ant-1 0 timeout"},
 	}
@@ -177,7 +182,11 @@ func TestScenariosAgree(t *testing.T) {
 
 // requestBody is the client's request of a scenario.
 func (sc *scenario) requestBody() string {
-	return `{"model":"claude","max_tokens":64,"stream":` + strconv.FormatBool(sc.stream) + `,"messages":[{"role":"user","content":"Hello"}]}`
+	n := sc.maxTokens
+	if n == 0 {
+		n = 64
+	}
+	return `{"model":"claude","max_tokens":` + strconv.Itoa(n) + `,"stream":` + strconv.FormatBool(sc.stream) + `,"messages":[{"role":"user","content":"Hello"}]}`
 }
 
 // created matches the creation times in OpenAI bodies, which differ between runs.
@@ -193,6 +202,9 @@ func recordLine(r *gateway.Record) string {
 	fmt.Fprintf(&b, "%d %s", r.Status, r.Outcome)
 	if r.Code != "" {
 		fmt.Fprintf(&b, " code=%s", r.Code)
+	}
+	if r.Policy != "" {
+		fmt.Fprintf(&b, " policy=%s", r.Policy)
 	}
 	if u := r.Usage; u != nil {
 		fmt.Fprintf(&b, " usage=%d/%d", u.PromptTokens, u.CompletionTokens)
@@ -318,6 +330,7 @@ func caddyRecord(t *testing.T, logPath string) string {
 				Status   int                     `json:"status"`
 				Outcome  gateway.Outcome         `json:"outcome"`
 				Code     string                  `json:"code"`
+				Policy   string                  `json:"policy"`
 				Prompt   *int                    `json:"prompt_tokens"`
 				Complete int                     `json:"completion_tokens"`
 				Attempts []gateway.AttemptRecord `json:"attempts"`
@@ -325,7 +338,7 @@ func caddyRecord(t *testing.T, logPath string) string {
 			if json.Unmarshal([]byte(l), &line) != nil || line.Msg != "request" || line.Logger != "http.handlers.franca" {
 				continue
 			}
-			r := &gateway.Record{Status: line.Status, Outcome: line.Outcome, Code: line.Code, Attempts: line.Attempts}
+			r := &gateway.Record{Status: line.Status, Outcome: line.Outcome, Code: line.Code, Policy: line.Policy, Attempts: line.Attempts}
 			if line.Prompt != nil {
 				r.Usage = usageOf(*line.Prompt, line.Complete)
 			}
@@ -360,7 +373,12 @@ func runEnvoy(t *testing.T, r workerRunner, sc scenario) outcome {
 		header: [][2]string{{"authorization", "Bearer " + scenarioKey}, {"content-type", "application/json"}}}
 	id, fwd, local := w.open(t, 0, q)
 	if local != nil {
-		t.Fatalf("local reply %d %s", local.status, local.body)
+		// The downstream filter answered (a refusal): its stream is done, its record logged.
+		var rec gateway.Record
+		if err := json.Unmarshal([]byte(lastRecord(t, w.host.GetInfoLogs())), &rec); err != nil {
+			t.Fatal(err)
+		}
+		return outcome{status: local.status, contentType: local.get("content-type"), body: string(local.body), record: recordLine(&rec)}
 	}
 	var final, envoyOwn *reply
 	var details string

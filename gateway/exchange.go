@@ -47,7 +47,6 @@ type Exchange struct {
 	created    int64
 	usage      *schema.Usage
 	lastErr    *Reply
-	broken     bool // the answer's stream ended in an error
 	records    []AttemptRecord
 	recordBuf  [1]AttemptRecord // room for the usual single attempt's record
 	// The admit phase's state while a policy waits for store operations.
@@ -76,6 +75,8 @@ type Reply struct {
 	Header translate.Headers
 	// Body is the whole body.
 	Body []byte
+
+	code string // the error code of an error reply Franca made, for the record
 }
 
 func (x *Exchange) fail(e *translate.Error) *Exchange {
@@ -84,8 +85,18 @@ func (x *Exchange) fail(e *translate.Error) *Exchange {
 }
 
 // Broken reports whether the answer was a stream that ended in an error event (the
-// provider's own, or a broken upstream connection) instead of "[DONE]".
-func (x *Exchange) Broken() bool { return x.broken }
+// provider's own, one Franca could not read, or a broken upstream connection) instead
+// of "[DONE]".
+func (x *Exchange) Broken() bool {
+	if len(x.records) == 0 {
+		return false
+	}
+	switch x.records[len(x.records)-1].Outcome {
+	case OutcomeStreamError, OutcomeMalformed, OutcomeStreamCut:
+		return x.records[len(x.records)-1].Status == 200
+	}
+	return false
+}
 
 // Usage returns the tokens the upstream reported for the last successful attempt, or nil.
 func (x *Exchange) Usage() *schema.Usage { return x.usage }
@@ -165,7 +176,9 @@ func (a *Attempt) mockReply(status int, h translate.Headers, body []byte, usage 
 		a.x.usage = usage
 		return
 	}
-	if e, rejected := a.upstreamError(status, h, body); rejected {
+	e, rejected := a.upstreamError(status, h, body)
+	a.code = e.Code
+	if rejected {
 		a.Reply = errorReply(e)
 		a.local.Status = 400 // the request asked for it; the key is fine
 	}
@@ -674,7 +687,6 @@ func (s *usageStream) Feed(dst, p []byte) ([]byte, error) {
 	if err != nil {
 		// A stream Franca cannot read (or an event over the reader's bound): a failure
 		// of the key, with the usage seen so far.
-		s.a.x.broken = true
 		s.a.end(OutcomeMalformed, 0, err)
 	}
 	return out, err
@@ -686,11 +698,9 @@ func (s *usageStream) End(dst []byte) ([]byte, error) {
 	status := 200
 	if f, ok := s.Stream.(translate.Failer); ok && f.Failed() {
 		status = 0
-		s.a.x.broken = true
 		s.a.outcome, s.a.err = OutcomeStreamError, "the provider ended the stream with an error event"
 	} else if err != nil {
 		status = 0
-		s.a.x.broken = true
 		s.a.outcome, s.a.err = OutcomeStreamCut, err.Error()
 	}
 	s.a.finish(keypool.Outcome{Status: status, Header: s.a.header})
@@ -721,7 +731,7 @@ func errorReply(e *translate.Error) *Reply {
 	if e.RetryAfter != "" {
 		h = translate.Headers{jsonHeader[0], {Name: "Retry-After", Value: e.RetryAfter}}
 	}
-	return &Reply{Status: e.Status, Header: h, Body: e.JSON()}
+	return &Reply{Status: e.Status, Header: h, Body: e.JSON(), code: e.Code}
 }
 
 // ErrorReply returns the reply for e, for adapters that fail before Handle (an unreadable

@@ -124,9 +124,9 @@ func (x *Exchange) Record(status int) *Record {
 	}
 	switch {
 	case x.Reply != nil && x.Reply.Status == status:
-		r.Code = errorCode(x.Reply.Body)
+		r.Code = x.Reply.code
 	case x.lastErr != nil && x.lastErr.Status == status:
-		r.Code = errorCode(x.lastErr.Body)
+		r.Code = x.lastErr.code
 	case status >= 400 && len(x.records) > 0:
 		// The attempts were made through other exchanges (AddAttempt): the last one's
 		// failure is the client's answer.
@@ -139,40 +139,7 @@ func (x *Exchange) Record(status int) *Record {
 // code for the attempt's record.
 func (a *Attempt) failWith(r *Reply) {
 	a.x.lastErr = r
-	a.code = errorCode(r.Body)
-}
-
-// errorCode returns the "code" of an OpenAI-shaped error body, or "".
-func errorCode(body []byte) string {
-	const marker = `,"code":`
-	for i := len(body) - len(marker); i >= 0; i-- {
-		if string(body[i:i+len(marker)]) != marker {
-			continue
-		}
-		rest := body[i+len(marker):]
-		if len(rest) > 0 && rest[0] == '"' {
-			if end := indexQuote(rest[1:]); end >= 0 {
-				if s, err := strconv.Unquote(string(rest[:end+2])); err == nil {
-					return s
-				}
-			}
-		}
-		return ""
-	}
-	return ""
-}
-
-// indexQuote returns the index of the first unescaped '"' in b, or -1.
-func indexQuote(b []byte) int {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return -1
+	a.code = r.code
 }
 
 // ClientGone ends the attempt because the client went away: the usage the stream
